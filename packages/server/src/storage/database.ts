@@ -1,0 +1,93 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import { migrationProvider } from "./migrations";
+import { PGliteDialect } from "./pglite-dialect";
+import type { Database } from "./schema";
+
+export interface DatabaseOptions {
+  /** `postgres://…` for PostgreSQL; otherwise PGlite, embedded. */
+  url?: string | undefined;
+  /** PGlite's data folder; `memory://` keeps everything in memory (tests). */
+  dataDir?: string | undefined;
+  /** A PostgreSQL schema to work in, created if missing: lets test files share one database. */
+  schema?: string | undefined;
+  /** Connection pool size for PostgreSQL. */
+  poolSize?: number | undefined;
+}
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  backend: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
+  if (options.url && /^postgres(ql)?:\/\//.test(options.url)) return openPostgres(options.url, options);
+  return openPGlite(options.dataDir ?? "memory://", options.schema);
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<OpenDatabase> {
+  if (options.schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create schema if not exists ${quoteIdent(options.schema)}`);
+    await admin.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    // Revisions are bigint; they stay far below 2^53, and numbers are what the rest of the code expects.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, backend: "postgres", close: () => db.destroy() };
+}
+
+async function openPGlite(dataDir: string, schema: string | undefined): Promise<OpenDatabase> {
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir, { parsers: { [INT8_OID]: Number } });
+  if (schema) {
+    await pglite.exec(
+      `create schema if not exists ${quoteIdent(schema)}; set search_path to ${quoteIdent(schema)}`,
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    backend: "pglite",
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}
+
+export async function migrate(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  if (!/^postgres(ql)?:\/\//.test(url)) return;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`drop schema if exists ${quoteIdent(schema)} cascade`);
+  await client.end();
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a safe schema name: ${name}`);
+  return `"${name}"`;
+}
+
+export { sql };

@@ -1,0 +1,152 @@
+/**
+ * The storage interface. Every backend (PGlite, PostgreSQL) implements it and passes the one conformance
+ * suite in store.conformance.ts. The contract of each method is written on it; caches wrap a Store, they
+ * never subclass one.
+ */
+
+export type TokenKind = "management" | "server";
+/** `admin`: environments and tokens; `manage`: the catalog and subjects; `decide`: the decision API. */
+export type TokenRight = "admin" | "manage" | "decide";
+
+export interface Environment {
+  id: string;
+  key: string;
+  name: string;
+  revision: number;
+  createdAt: string;
+}
+
+export interface TokenRecord {
+  id: string;
+  environmentId: string;
+  name: string;
+  kind: TokenKind;
+  rights: TokenRight[];
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  tokenHash: string;
+  /** A non-secret hint for lists: the prefix and the last four characters. */
+  display: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface StoredResource<T = unknown> {
+  kind: string;
+  id: string;
+  data: T;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChangeRecord {
+  environmentId: string;
+  revision: number;
+  /** Position of the change within its revision (one write may change several resources). */
+  seq: number;
+  kind: string;
+  resourceId: string;
+  action: "create" | "update" | "delete";
+  /** Who made the change: a token id, `cli`, `system`. */
+  actor: string;
+  before: unknown;
+  after: unknown;
+  at: string;
+}
+
+export interface ListOptions {
+  /** Return ids strictly after this one (keyset pagination, ascending by id). */
+  after?: string | undefined;
+  /** At most this many, 1–1000. */
+  limit: number;
+  /** Only resources whose `data.tenantId` equals this. */
+  tenantId?: string | undefined;
+}
+
+export interface ChangeListOptions {
+  afterRevision?: number | undefined;
+  limit: number;
+  kind?: string | undefined;
+  resourceId?: string | undefined;
+}
+
+/** The reads and writes of one write transaction, on one environment. */
+export interface WriteTransaction {
+  get<T>(kind: string, id: string): Promise<StoredResource<T> | undefined>;
+  /** Every resource of `kind` whose `data[field]` equals `value` (`field` is one of the indexed ones). */
+  findBy<T>(
+    kind: string,
+    field: "tenantId" | "userId" | "externalKey",
+    value: string,
+  ): Promise<StoredResource<T>[]>;
+  /** Throws StoreConflict("DUPLICATE_KEY") if (kind, id) exists or a unique index refuses the data. */
+  create<T>(kind: string, id: string, data: T): Promise<StoredResource<T>>;
+  /** Replaces the document. Throws StoreConflict("NOT_FOUND") if it does not exist. */
+  update<T>(kind: string, id: string, data: T): Promise<StoredResource<T>>;
+  /** Removes and returns the resource, or undefined if there was none (not an error: deletes are idempotent). */
+  delete<T>(kind: string, id: string): Promise<StoredResource<T> | undefined>;
+}
+
+export interface WriteResult<T> {
+  value: T;
+  /** The environment's revision after the write; unchanged if the write changed nothing. */
+  revision: number;
+  changes: ChangeRecord[];
+}
+
+export interface EnvironmentState {
+  revision: number;
+  resources: StoredResource[];
+}
+
+export interface Store {
+  readonly backend: "pglite" | "postgres";
+
+  /** Creates an environment at revision 0. Throws StoreConflict("DUPLICATE_KEY") if the key is taken. */
+  createEnvironment(input: { id: string; key: string; name: string }): Promise<Environment>;
+  /** All environments, oldest first. */
+  listEnvironments(): Promise<Environment[]>;
+  /** By id or by key; undefined if neither matches. */
+  getEnvironment(idOrKey: string): Promise<Environment | undefined>;
+
+  /** Stores a token. Its hash is unique across all environments. */
+  createToken(token: Omit<TokenRecord, "createdAt" | "revokedAt">): Promise<TokenRecord>;
+  /** Tokens of one environment (or all), oldest first, revoked ones included. */
+  listTokens(environmentId?: string): Promise<TokenRecord[]>;
+  /** Marks a token revoked (idempotent: a second revoke keeps the first time). Undefined if no such token. */
+  revokeToken(environmentId: string, id: string): Promise<TokenRecord | undefined>;
+
+  getResource<T>(environmentId: string, kind: string, id: string): Promise<StoredResource<T> | undefined>;
+  /** Resources of one kind, ascending by id, after `after`, at most `limit`. */
+  listResources<T>(environmentId: string, kind: string, options: ListOptions): Promise<StoredResource<T>[]>;
+  /** Every resource of the environment and the revision they make up, read in one consistent transaction. */
+  loadState(environmentId: string): Promise<EnvironmentState>;
+
+  /**
+   * Runs `work` in one transaction that holds the environment's write lock: writes to one environment are
+   * serialised, so the checks `work` makes (references exist, keys are free) still hold at commit. Every
+   * create, update and delete is recorded as a change; if there is any, the environment's revision goes up
+   * by exactly one and every change carries it. All or nothing: if `work` throws, nothing is written.
+   * Throws StoreConflict("NOT_FOUND") if the environment does not exist.
+   */
+  write<T>(
+    environmentId: string,
+    actor: string,
+    work: (tx: WriteTransaction) => Promise<T>,
+  ): Promise<WriteResult<T>>;
+
+  /** Change records, ascending by (revision, seq). */
+  listChanges(environmentId: string, options: ChangeListOptions): Promise<ChangeRecord[]>;
+
+  close(): Promise<void>;
+}
+
+/** A write the store refused for a reason the caller can explain to a user. */
+export class StoreConflict extends Error {
+  constructor(
+    readonly code: "DUPLICATE_KEY" | "NOT_FOUND",
+    message: string,
+  ) {
+    super(message);
+    this.name = "StoreConflict";
+  }
+}
