@@ -6,6 +6,7 @@ import {
   type ChangeRecord,
   type Environment,
   type EnvironmentState,
+  type IndexedField,
   type ListOptions,
   type Store,
   StoreConflict,
@@ -271,7 +272,18 @@ class KyselyWriteTransaction implements WriteTransaction {
     return row ? toResource<T>(row) : undefined;
   }
 
-  async findBy<T>(kind: string, field: "tenantId" | "userId" | "externalKey", value: string) {
+  async list<T>(kind: string): Promise<StoredResource<T>[]> {
+    const rows = await this.trx
+      .selectFrom("resources")
+      .selectAll()
+      .where("environment_id", "=", this.environmentId)
+      .where("kind", "=", kind)
+      .orderBy("id")
+      .execute();
+    return rows.map((row) => toResource<T>(row));
+  }
+
+  async findBy<T>(kind: string, field: IndexedField, value: string): Promise<StoredResource<T>[]> {
     const rows = await this.trx
       .selectFrom("resources")
       .selectAll()

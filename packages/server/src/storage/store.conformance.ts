@@ -132,6 +132,8 @@ export function describeStoreConformance(backend: TestBackend): void {
       expect(acme.map((r) => r.id)).toEqual(["g1", "g2", "g3"]);
       const found = await store.write(env, "test", (tx) => tx.findBy("grant", "tenantId", "beta"));
       expect(found.value.map((r) => r.id)).toEqual(["g4"]);
+      const all = await store.write(env, "test", (tx) => tx.list("grant"));
+      expect(all.value.map((r) => r.id)).toEqual(["g1", "g2", "g3", "g4"]);
     });
 
     it("loads an environment's state at one revision and keeps environments apart", async () => {

@@ -69,15 +69,16 @@ export interface ChangeListOptions {
   resourceId?: string | undefined;
 }
 
+/** Fields of a resource's document that lookups may filter on (each has an index where it matters). */
+export type IndexedField = "tenantId" | "userId" | "externalKey" | "planKey";
+
 /** The reads and writes of one write transaction, on one environment. */
 export interface WriteTransaction {
   get<T>(kind: string, id: string): Promise<StoredResource<T> | undefined>;
-  /** Every resource of `kind` whose `data[field]` equals `value` (`field` is one of the indexed ones). */
-  findBy<T>(
-    kind: string,
-    field: "tenantId" | "userId" | "externalKey",
-    value: string,
-  ): Promise<StoredResource<T>[]>;
+  /** Every resource of `kind`, ascending by id. Meant for the catalog kinds, which are small. */
+  list<T>(kind: string): Promise<StoredResource<T>[]>;
+  /** Every resource of `kind` whose `data[field]` equals `value`, ascending by id. */
+  findBy<T>(kind: string, field: IndexedField, value: string): Promise<StoredResource<T>[]>;
   /** Throws StoreConflict("DUPLICATE_KEY") if (kind, id) exists or a unique index refuses the data. */
   create<T>(kind: string, id: string, data: T): Promise<StoredResource<T>>;
   /** Replaces the document. Throws StoreConflict("NOT_FOUND") if it does not exist. */

@@ -41,6 +41,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index resources_by_tenant on resources (environment_id, kind, (data->>'tenantId'))`.execute(
     db,
   );
+  await sql`create index subscriptions_by_plan on resources (environment_id, (data->>'planKey'))
+    where kind = 'subscription'`.execute(db);
   await sql`create unique index subscriptions_external_key on resources (environment_id, (data->>'externalKey'))
     where kind = 'subscription' and data->>'externalKey' is not null`.execute(db);
 

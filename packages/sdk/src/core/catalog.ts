@@ -1,0 +1,128 @@
+import { compileRouteTable, type RouteTable } from "./routes";
+import type {
+  EnvironmentState,
+  Feature,
+  FeatureValue,
+  Flag,
+  Permission,
+  Plan,
+  Role,
+  RouteRule,
+} from "./types";
+
+export interface CompiledFeature extends Feature {
+  /** Base and add-on plans whose value grants this feature: the remediation for a denial. */
+  grantingPlans: string[];
+}
+
+export interface CompiledPlan {
+  key: string;
+  kind: "base" | "addon";
+  archived: boolean;
+  features: Map<string, FeatureValue>;
+}
+
+export interface CompiledRole {
+  key: string;
+  /** Permissions of the role and of every role it includes, transitively. */
+  permissions: Set<string>;
+  scopes: Set<string>;
+}
+
+/**
+ * The catalog part of a snapshot: small (features, plans, roles, flags, routes), so it is compiled whole
+ * whenever any of it changes. `generation` lets per-tenant memos know when they went stale.
+ */
+export interface Catalog {
+  generation: number;
+  features: Map<string, CompiledFeature>;
+  permissions: Map<string, Permission>;
+  roles: Map<string, CompiledRole>;
+  /** For each permission, the roles that carry it (remediation for PERMISSION_MISSING). */
+  rolesByPermission: Map<string, string[]>;
+  plans: Map<string, CompiledPlan>;
+  flags: Map<string, Flag>;
+  routes: RouteTable<RouteRule>;
+  source: Pick<EnvironmentState, "features" | "permissions" | "roles" | "plans" | "flags" | "routes">;
+}
+
+export type CatalogSource = Catalog["source"];
+
+export function compileCatalog(source: CatalogSource, generation: number): Catalog {
+  const plans = new Map<string, CompiledPlan>();
+  for (const plan of source.plans) plans.set(plan.key, compilePlan(plan));
+
+  const features = new Map<string, CompiledFeature>();
+  for (const feature of source.features) {
+    const grantingPlans: string[] = [];
+    for (const plan of plans.values()) {
+      if (!plan.archived && grants(feature, plan.features.get(feature.key))) grantingPlans.push(plan.key);
+    }
+    features.set(feature.key, { ...feature, grantingPlans });
+  }
+
+  const roles = expandRoles(source.roles);
+  const rolesByPermission = new Map<string, string[]>();
+  for (const role of roles.values()) {
+    for (const permission of role.permissions) {
+      const list = rolesByPermission.get(permission);
+      if (list) list.push(role.key);
+      else rolesByPermission.set(permission, [role.key]);
+    }
+  }
+
+  return {
+    generation,
+    features,
+    permissions: new Map(source.permissions.map((p) => [p.key, p])),
+    roles,
+    rolesByPermission,
+    plans,
+    flags: new Map(source.flags.map((f) => [f.key, f])),
+    routes: compileRouteTable(
+      source.routes.map((rule) => ({ method: rule.method, path: rule.path, value: rule })),
+    ),
+    source,
+  };
+}
+
+function compilePlan(plan: Plan): CompiledPlan {
+  return {
+    key: plan.key,
+    kind: plan.kind,
+    archived: plan.archived ?? false,
+    features: new Map(Object.entries(plan.features)),
+  };
+}
+
+/** Whether a plan or grant value gives access at all: `false` and a zero limit do not. */
+export function grants(feature: Feature, value: FeatureValue | undefined): boolean {
+  if (value === undefined) return false;
+  if (feature.type === "boolean") return value === true;
+  if (feature.type === "limit") return value === null || (typeof value === "number" && value > 0);
+  return true;
+}
+
+/** Resolves role inclusion once per catalog change; a cycle just stops expanding (the API refuses them). */
+function expandRoles(roles: Role[]): Map<string, CompiledRole> {
+  const byKey = new Map(roles.map((r) => [r.key, r]));
+  const result = new Map<string, CompiledRole>();
+  for (const role of roles) {
+    const permissions = new Set<string>();
+    const scopes = new Set<string>();
+    const seen = new Set<string>();
+    const stack = [role.key];
+    while (stack.length > 0) {
+      const key = stack.pop()!;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const current = byKey.get(key);
+      if (!current) continue;
+      for (const p of current.permissions) permissions.add(p);
+      for (const s of current.scopes ?? []) scopes.add(s);
+      for (const included of current.includes ?? []) stack.push(included);
+    }
+    result.set(role.key, { key: role.key, permissions, scopes });
+  }
+  return result;
+}

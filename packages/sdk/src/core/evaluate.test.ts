@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import fixture from "../../test/fixtures/decisions.json";
+import type { CheckRequest } from "./decision";
+import { evaluate } from "./evaluate";
+import { Snapshot } from "./snapshot";
+import type { EnvironmentState } from "./types";
+
+type Case = (typeof fixture.cases)[number];
+
+export function toRequest(check: Case["check"]): CheckRequest {
+  return { ...(check as unknown as CheckRequest), at: check.at ? Date.parse(check.at) : undefined };
+}
+
+describe("evaluate, on the shared decision fixture", () => {
+  const snapshot = Snapshot.compile(fixture.state as EnvironmentState);
+  for (const c of fixture.cases) {
+    it(c.name, () => {
+      const decision = evaluate(snapshot, toRequest(c.check));
+      expect(decision).toMatchObject(c.expect);
+      if ("remediation" in c.expect) expect(decision.remediation).toEqual(c.expect.remediation);
+      expect(decision.revision).toBe(1);
+    });
+  }
+
+  it("answers the same after the state is rebuilt change by change", () => {
+    const state = fixture.state as EnvironmentState;
+    const empty: EnvironmentState = {
+      revision: 0,
+      features: [],
+      permissions: [],
+      roles: [],
+      plans: [],
+      flags: [],
+      routes: [],
+      tenants: [],
+      users: [],
+      memberships: [],
+      subscriptions: [],
+      grants: [],
+    };
+    const incremental = Snapshot.compile(empty);
+    let revision = 0;
+    const order = ["flags", "features", "permissions", "roles", "plans", "routes", "tenants", "users", "memberships", "subscriptions", "grants"] as const;
+    const kinds = { flags: "flag", features: "feature", permissions: "permission", roles: "role", plans: "plan", routes: "route", tenants: "tenant", users: "user", memberships: "membership", subscriptions: "subscription", grants: "grant" } as const;
+    for (const list of order) {
+      for (const item of state[list]) incremental.apply([{ kind: kinds[list], after: item }], ++revision);
+    }
+    for (const c of fixture.cases) {
+      const { decisionId: _a, revision: _b, ...expected } = evaluate(snapshot, toRequest(c.check));
+      const { decisionId: _c, revision: _d, ...actual } = evaluate(incremental, toRequest(c.check));
+      expect(actual, c.name).toEqual(expected);
+    }
+  });
+});
+
+describe("snapshot updates", () => {
+  const at = Date.parse("2026-08-01T00:00:00Z");
+  const fresh = () => Snapshot.compile(structuredClone(fixture.state) as EnvironmentState);
+
+  it("a plan upgrade changes the tenant's answer at once", () => {
+    const snapshot = fresh();
+    const request = { subject: { tenantId: "globex" }, feature: "sso", at };
+    expect(evaluate(snapshot, request).reason).toBe("FEATURE_NOT_IN_PLAN");
+    const before = fixture.state.subscriptions.find((s) => s.id === "sub-globex")!;
+    snapshot.apply([{ kind: "subscription", before, after: { ...before, planKey: "pro" } }], 2);
+    expect(evaluate(snapshot, request)).toMatchObject({ entitled: true, revision: 2, source: { key: "pro" } });
+  });
+
+  it("changing a plan changes every tenant on it, including memoised ones", () => {
+    const snapshot = fresh();
+    const request = { subject: { tenantId: "acme" }, feature: "seats", at };
+    expect(evaluate(snapshot, request).limit).toBe(30);
+    const pro = fixture.state.plans.find((p) => p.key === "pro")!;
+    snapshot.apply([{ kind: "plan", before: pro, after: { ...pro, features: { ...pro.features, seats: 25 } } }], 2);
+    expect(evaluate(snapshot, request).limit).toBe(35);
+  });
+
+  it("deleting a tenant makes it unknown", () => {
+    const snapshot = fresh();
+    snapshot.apply([{ kind: "tenant", before: { id: "acme" } }], 2);
+    expect(evaluate(snapshot, { subject: { tenantId: "acme" }, feature: "sso", at }).reason).toBe("TENANT_NOT_FOUND");
+  });
+
+  it("a memo for now does not leak into a check at another time", () => {
+    const snapshot = fresh();
+    const now = { subject: { tenantId: "hooli" }, feature: "sso", at: Date.parse("2026-08-01T00:00:00Z") };
+    const later = { ...now, at: Date.parse("2027-02-01T00:00:00Z") };
+    expect(evaluate(snapshot, now).entitled).toBe(false);
+    expect(evaluate(snapshot, later).entitled).toBe(true);
+    expect(evaluate(snapshot, now).entitled).toBe(false);
+  });
+
+  it("round-trips through toState", () => {
+    const snapshot = fresh();
+    const copy = Snapshot.compile(snapshot.toState());
+    for (const c of fixture.cases) {
+      expect(evaluate(copy, toRequest(c.check)).reason, c.name).toBe(evaluate(snapshot, toRequest(c.check)).reason);
+    }
+  });
+});

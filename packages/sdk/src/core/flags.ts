@@ -1,0 +1,109 @@
+import { inRollout } from "./hash";
+import type { Attributes, Flag, FlagCondition, JsonValue, Tenant, User } from "./types";
+
+/** What targeting rules can read about the subject of a decision. */
+export interface FlagContext {
+  tenant: Tenant;
+  user?: User | undefined;
+  /** Keys of the tenant's plans active at the evaluation time. */
+  plans: readonly string[];
+  attributes?: Attributes | undefined;
+}
+
+export interface FlagResult {
+  on: boolean;
+  /** Index of the rule that matched, -1 for the rollout or default. */
+  rule: number;
+}
+
+export function evaluateFlag(flag: Flag, context: FlagContext): FlagResult {
+  if (!flag.enabled) return { on: false, rule: -1 };
+  const bucketId = flag.bucketBy === "user" && context.user ? context.user.id : context.tenant.id;
+  const rules = flag.rules ?? [];
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (!rule.conditions.every((condition) => matches(condition, context))) continue;
+    const served = rule.serve ?? true;
+    const rollout = rule.rollout ?? 100;
+    // Subjects outside a rule's rollout get the opposite of what the rule serves, not the next rule:
+    // a 10% rollout must mean exactly that share of the matching subjects.
+    return { on: inRollout(`${flag.key}#${i}`, bucketId, rollout) ? served : !served, rule: i };
+  }
+  if (flag.rollout !== undefined && flag.rollout !== null) {
+    return { on: inRollout(flag.key, bucketId, flag.rollout), rule: -1 };
+  }
+  return { on: flag.default, rule: -1 };
+}
+
+function attributeValues(name: string, context: FlagContext): JsonValue[] | undefined {
+  if (name === "tenant.id") return [context.tenant.id];
+  if (name === "tenant.plan") return context.plans as string[];
+  if (name === "user.id") return context.user ? [context.user.id] : undefined;
+  if (name.startsWith("tenant.")) return wrap(context.tenant.attributes?.[name.slice(7)]);
+  if (name.startsWith("user."))
+    return context.user ? wrap(context.user.attributes?.[name.slice(5)]) : undefined;
+  return wrap(context.attributes?.[name]);
+}
+
+function wrap(value: JsonValue | undefined): JsonValue[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}
+
+function matches(condition: FlagCondition, context: FlagContext): boolean {
+  const actual = attributeValues(condition.attribute, context);
+  const expected = condition.values ?? [];
+  switch (condition.operator) {
+    case "exists":
+      return actual !== undefined && actual.length > 0;
+    case "not_exists":
+      return actual === undefined || actual.length === 0;
+    case "neq":
+    case "not_in":
+      return !actual?.some((value) => expected.some((other) => equal(value, other)));
+    default:
+      return actual?.some((value) => compare(condition.operator, value, expected)) === true;
+  }
+}
+
+function compare(operator: FlagCondition["operator"], value: JsonValue, expected: JsonValue[]): boolean {
+  switch (operator) {
+    case "eq":
+    case "in":
+      return expected.some((other) => equal(value, other));
+    case "contains":
+      return typeof value === "string" && expected.some((o) => typeof o === "string" && value.includes(o));
+    case "starts_with":
+      return typeof value === "string" && expected.some((o) => typeof o === "string" && value.startsWith(o));
+    case "ends_with":
+      return typeof value === "string" && expected.some((o) => typeof o === "string" && value.endsWith(o));
+    case "gt":
+      return expected.some((o) => ordered(value, o) > 0);
+    case "gte":
+      return expected.some((o) => ordered(value, o) >= 0);
+    case "lt":
+      return expected.some((o) => ordered(value, o) < 0);
+    case "lte":
+      return expected.some((o) => ordered(value, o) <= 0);
+    default:
+      return false;
+  }
+}
+
+function equal(a: JsonValue, b: JsonValue): boolean {
+  if (a === b) return true;
+  // Attributes arrive from JSON in whatever type the caller had: "42" and 42 name the same thing.
+  if ((typeof a === "number" && typeof b === "string") || (typeof a === "string" && typeof b === "number")) {
+    return String(a) === String(b);
+  }
+  return false;
+}
+
+/** NaN-safe ordering: incomparable values compare as NaN, so every ordered operator is false. */
+function ordered(a: JsonValue, b: JsonValue): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  const x = Number(a);
+  const y = Number(b);
+  return Number.isFinite(x) && Number.isFinite(y) ? x - y : Number.NaN;
+}

@@ -1,0 +1,12 @@
+export * from "./catalog";
+export * from "./decision";
+export * from "./effective";
+export { evaluate } from "./evaluate";
+export * from "./flags";
+export * from "./hash";
+export * from "./lookup";
+export * from "./reasons";
+export * from "./routes";
+export * from "./snapshot";
+export * from "./time";
+export * from "./types";

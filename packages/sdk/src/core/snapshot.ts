@@ -1,0 +1,303 @@
+import { type Catalog, type CatalogSource, compileCatalog } from "./catalog";
+import type { Effective } from "./effective";
+import { toMillis } from "./time";
+import type {
+  EnvironmentState,
+  FeatureValue,
+  Grant,
+  Membership,
+  Subscription,
+  SubscriptionStatus,
+  Tenant,
+  User,
+} from "./types";
+
+export interface CompiledSubscription {
+  id: string;
+  planKey: string;
+  addOns: string[];
+  status: SubscriptionStatus;
+  start: number;
+  end: number | undefined;
+  trialEnd: number | undefined;
+}
+
+export interface CompiledGrant {
+  id: string;
+  featureKey: string | undefined;
+  value: FeatureValue | undefined;
+  permissionKey: string | undefined;
+  start: number | undefined;
+  end: number | undefined;
+}
+
+/** Everything about one tenant a decision reads, rebuilt whenever one of its records changes. */
+export interface TenantEntry {
+  tenant: Tenant;
+  subscriptions: CompiledSubscription[];
+  /** Grants to the whole tenant. */
+  grants: CompiledGrant[];
+  /** Grants to single users of the tenant. */
+  userGrants: Map<string, CompiledGrant[]>;
+  /** userId → role keys the user holds in this tenant. */
+  members: Map<string, string[]>;
+  /** The tenant's effective entitlements for a window of time; see effective.ts. */
+  memo: Effective | undefined;
+}
+
+export type ResourceKind =
+  | "feature"
+  | "permission"
+  | "role"
+  | "plan"
+  | "flag"
+  | "route"
+  | "tenant"
+  | "user"
+  | "membership"
+  | "subscription"
+  | "grant";
+
+/** One write, as the change records carry it: `before` absent for a create, `after` absent for a delete. */
+export interface Change {
+  kind: ResourceKind;
+  before?: unknown;
+  after?: unknown;
+}
+
+const CATALOG_KINDS = {
+  feature: "features",
+  permission: "permissions",
+  role: "roles",
+  plan: "plans",
+  flag: "flags",
+  route: "routes",
+} as const satisfies Partial<Record<ResourceKind, keyof CatalogSource>>;
+
+type CatalogKind = keyof typeof CATALOG_KINDS;
+
+function isCatalogKind(kind: ResourceKind): kind is CatalogKind {
+  return kind in CATALOG_KINDS;
+}
+
+/**
+ * The compiled state the evaluator reads. Writes reach it through `apply`, which runs synchronously:
+ * JavaScript never interleaves it with a decision, so every decision sees one whole revision. The catalog
+ * is recompiled whole on a catalog change (it is small); a subject change rebuilds only its tenant's entry,
+ * so the cost of a write does not grow with the number of tenants.
+ */
+export class Snapshot {
+  revision: number;
+  catalog: Catalog;
+  readonly tenants = new Map<string, TenantEntry>();
+  readonly users = new Map<string, User>();
+
+  private readonly catalogSource: {
+    [K in CatalogKind]: Map<string, CatalogSource[(typeof CATALOG_KINDS)[K]][number]>;
+  };
+  private readonly tenantRecords = new Map<string, Tenant>();
+  private readonly subscriptions = new Map<string, Map<string, Subscription>>();
+  private readonly grants = new Map<string, Map<string, Grant>>();
+  private readonly memberships = new Map<string, Map<string, Membership>>();
+
+  private constructor(state: EnvironmentState) {
+    this.revision = state.revision;
+    this.catalogSource = {
+      feature: new Map(state.features.map((x) => [x.key, x])),
+      permission: new Map(state.permissions.map((x) => [x.key, x])),
+      role: new Map(state.roles.map((x) => [x.key, x])),
+      plan: new Map(state.plans.map((x) => [x.key, x])),
+      flag: new Map(state.flags.map((x) => [x.key, x])),
+      route: new Map(state.routes.map((x) => [x.id, x])),
+    };
+    this.catalog = compileCatalog(this.catalogArrays(), 1);
+    for (const user of state.users) this.users.set(user.id, user);
+    for (const tenant of state.tenants) this.tenantRecords.set(tenant.id, tenant);
+    for (const s of state.subscriptions) byTenant(this.subscriptions, s.tenantId).set(s.id, s);
+    for (const g of state.grants) byTenant(this.grants, g.tenantId).set(g.id, g);
+    for (const m of state.memberships) byTenant(this.memberships, m.tenantId).set(m.userId, m);
+    for (const id of this.tenantRecords.keys()) this.rebuildTenant(id);
+  }
+
+  static compile(state: EnvironmentState): Snapshot {
+    return new Snapshot(state);
+  }
+
+  /** Applies the changes of one write and moves to its revision. */
+  apply(changes: readonly Change[], revision: number): void {
+    let catalogChanged = false;
+    const touched = new Set<string>();
+    for (const change of changes) {
+      if (isCatalogKind(change.kind)) {
+        catalogChanged = true;
+        this.applyCatalog(change.kind, change);
+      } else {
+        this.applySubject(change, touched);
+      }
+    }
+    if (catalogChanged) this.catalog = compileCatalog(this.catalogArrays(), this.catalog.generation + 1);
+    for (const id of touched) this.rebuildTenant(id);
+    this.revision = Math.max(this.revision, revision);
+  }
+
+  /** A subscription by its id or its external key. */
+  subscription(idOrExternalKey: string): Subscription | undefined {
+    for (const map of this.subscriptions.values()) {
+      for (const s of map.values())
+        if (s.id === idOrExternalKey || s.externalKey === idOrExternalKey) return s;
+    }
+    return undefined;
+  }
+
+  /** The raw state, for an SDK that evaluates in-process, or a test. */
+  toState(): EnvironmentState {
+    return {
+      revision: this.revision,
+      ...this.catalogArrays(),
+      tenants: [...this.tenantRecords.values()],
+      users: [...this.users.values()],
+      memberships: flatten(this.memberships),
+      subscriptions: flatten(this.subscriptions),
+      grants: flatten(this.grants),
+    };
+  }
+
+  private catalogArrays(): CatalogSource {
+    const s = this.catalogSource;
+    return {
+      features: [...s.feature.values()],
+      permissions: [...s.permission.values()],
+      roles: [...s.role.values()],
+      plans: [...s.plan.values()],
+      flags: [...s.flag.values()],
+      routes: [...s.route.values()],
+    };
+  }
+
+  private applyCatalog(kind: CatalogKind, change: Change): void {
+    const map = this.catalogSource[kind] as Map<string, unknown>;
+    const identity = (value: unknown) =>
+      kind === "route" ? (value as { id: string }).id : (value as { key: string }).key;
+    if (change.before !== undefined) map.delete(identity(change.before));
+    if (change.after !== undefined) map.set(identity(change.after), change.after);
+  }
+
+  private applySubject(change: Change, touched: Set<string>): void {
+    const tenantOf = (value: unknown) => (value as { tenantId: string }).tenantId;
+    const before = change.before as Record<string, unknown> | undefined;
+    const after = change.after as Record<string, unknown> | undefined;
+    switch (change.kind) {
+      case "user": {
+        if (before) this.users.delete(before.id as string);
+        if (after) this.users.set(after.id as string, after as unknown as User);
+        return;
+      }
+      case "tenant": {
+        if (before) {
+          this.tenantRecords.delete(before.id as string);
+          touched.add(before.id as string);
+        }
+        if (after) {
+          this.tenantRecords.set(after.id as string, after as unknown as Tenant);
+          touched.add(after.id as string);
+        }
+        return;
+      }
+      case "subscription":
+      case "grant":
+      case "membership": {
+        const index =
+          change.kind === "subscription"
+            ? this.subscriptions
+            : change.kind === "grant"
+              ? this.grants
+              : this.memberships;
+        const idOf = (value: Record<string, unknown>) =>
+          (change.kind === "membership" ? value.userId : value.id) as string;
+        if (before) {
+          index.get(tenantOf(before))?.delete(idOf(before));
+          touched.add(tenantOf(before));
+        }
+        if (after) {
+          (byTenant(index as Map<string, Map<string, unknown>>, tenantOf(after)) as Map<string, unknown>).set(
+            idOf(after),
+            after,
+          );
+          touched.add(tenantOf(after));
+        }
+        return;
+      }
+      default:
+        // Kinds the entitlement evaluator does not read (relationships, credentials) pass by.
+        return;
+    }
+  }
+
+  private rebuildTenant(id: string): void {
+    const tenant = this.tenantRecords.get(id);
+    if (!tenant) {
+      this.tenants.delete(id);
+      return;
+    }
+    const grants: CompiledGrant[] = [];
+    const userGrants = new Map<string, CompiledGrant[]>();
+    for (const grant of this.grants.get(id)?.values() ?? []) {
+      const compiled = compileGrant(grant);
+      if (grant.userId) {
+        const list = userGrants.get(grant.userId);
+        if (list) list.push(compiled);
+        else userGrants.set(grant.userId, [compiled]);
+      } else {
+        grants.push(compiled);
+      }
+    }
+    const members = new Map<string, string[]>();
+    for (const m of this.memberships.get(id)?.values() ?? []) members.set(m.userId, m.roles);
+    this.tenants.set(id, {
+      tenant,
+      subscriptions: [...(this.subscriptions.get(id)?.values() ?? [])].map(compileSubscription),
+      grants,
+      userGrants,
+      members,
+      memo: undefined,
+    });
+  }
+}
+
+function byTenant<T>(index: Map<string, Map<string, T>>, tenantId: string): Map<string, T> {
+  let map = index.get(tenantId);
+  if (!map) {
+    map = new Map();
+    index.set(tenantId, map);
+  }
+  return map;
+}
+
+function flatten<T>(index: Map<string, Map<string, T>>): T[] {
+  const out: T[] = [];
+  for (const map of index.values()) out.push(...map.values());
+  return out;
+}
+
+function compileSubscription(s: Subscription): CompiledSubscription {
+  return {
+    id: s.id,
+    planKey: s.planKey,
+    addOns: s.addOns ?? [],
+    status: s.status,
+    start: toMillis(s.startAt) ?? 0,
+    end: toMillis(s.endAt),
+    trialEnd: toMillis(s.trialEndAt),
+  };
+}
+
+function compileGrant(g: Grant): CompiledGrant {
+  return {
+    id: g.id,
+    featureKey: g.featureKey ?? undefined,
+    value: g.value,
+    permissionKey: g.permissionKey ?? undefined,
+    start: toMillis(g.startAt),
+    end: toMillis(g.expiresAt),
+  };
+}

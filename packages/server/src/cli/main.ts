@@ -1,0 +1,65 @@
+import { Command, Option } from "commander";
+import { loadConfig, SETTINGS } from "../config";
+import { VERSION } from "../http/app";
+import { runCheck } from "./check";
+import { runMigrate } from "./migrate";
+import { runServe } from "./serve";
+import { runTokenCreate } from "./token";
+
+const program = new Command()
+  .name("tessera")
+  .description("Tessera: entitlements, permissions and API access decisions")
+  .version(VERSION);
+
+/** The storage flags every command that opens the database accepts. */
+function withStorage(command: Command): Command {
+  for (const s of SETTINGS.filter((s) => s.key === "databaseUrl" || s.key === "dataDir")) {
+    command.addOption(new Option(s.flag, `${s.help} (env ${s.env})`));
+  }
+  return command;
+}
+
+const serve = program.command("serve").description("Start the service");
+for (const s of SETTINGS)
+  serve.addOption(new Option(s.flag, `${s.help} (env ${s.env}, default ${s.default || "none"})`));
+serve.action(async (flags) => runServe(loadConfig(flags)));
+
+withStorage(program.command("migrate").description("Bring the database schema up to date")).action(
+  async (flags) => runMigrate(loadConfig(flags)),
+);
+
+const token = program.command("token").description("Management tokens and server keys");
+withStorage(
+  token
+    .command("create")
+    .description("Create a token and print it once")
+    .requiredOption("-e, --environment <key>", "environment key or id", "development")
+    .option("-n, --name <name>", "a name to recognise it by", "cli")
+    .addOption(
+      new Option("-k, --kind <kind>", "management or server")
+        .choices(["management", "server"])
+        .default("management"),
+    )
+    .option("-r, --rights <rights>", "comma-separated: admin, manage, decide"),
+).action(async (flags) => runTokenCreate(loadConfig(flags), flags));
+
+program
+  .command("check")
+  .description("Ask a running server one isEntitledTo question")
+  .option("--url <url>", "server URL (env TESSERA_URL)", process.env.TESSERA_URL ?? "http://127.0.0.1:4000")
+  .option("--token <token>", "token (env TESSERA_TOKEN)", process.env.TESSERA_TOKEN)
+  .requiredOption("-t, --tenant <id>", "tenant id")
+  .option("-u, --user <id>", "user id")
+  .option("-f, --feature <key>", "feature key")
+  .option("-p, --permission <key>", "permission key")
+  .option("--route <route>", 'a route, as "GET /invoices/42"')
+  .option("--usage <n>", "requested usage, for limit features")
+  .option("--at <time>", "evaluate at this ISO-8601 time")
+  .action(async (flags) => {
+    process.exitCode = await runCheck(flags);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+import { resolve } from "node:path";
+
+export interface Config {
+  host: string;
+  port: number;
+  /** PostgreSQL URL; when absent, PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logLevel: string;
+  bodyLimit: number;
+}
+
+/** Every setting, its environment variable and its default. The README's table is made from this list. */
+export const SETTINGS = [
+  {
+    key: "host",
+    env: "TESSERA_HOST",
+    flag: "--host <host>",
+    default: "127.0.0.1",
+    help: "Address to listen on",
+  },
+  { key: "port", env: "TESSERA_PORT", flag: "--port <port>", default: "4000", help: "Port to listen on" },
+  {
+    key: "databaseUrl",
+    env: "DATABASE_URL",
+    flag: "--database-url <url>",
+    default: "",
+    help: "PostgreSQL URL; empty: embedded PGlite",
+  },
+  {
+    key: "dataDir",
+    env: "TESSERA_DATA_DIR",
+    flag: "--data-dir <dir>",
+    default: "./.tessera",
+    help: "PGlite's data folder",
+  },
+  {
+    key: "logLevel",
+    env: "TESSERA_LOG_LEVEL",
+    flag: "--log-level <level>",
+    default: "info",
+    help: "fatal, error, warn, info, debug, trace or silent",
+  },
+  {
+    key: "bodyLimit",
+    env: "TESSERA_BODY_LIMIT",
+    flag: "--body-limit <bytes>",
+    default: "1048576",
+    help: "Largest request body in bytes",
+  },
+] as const;
+
+type SettingKey = (typeof SETTINGS)[number]["key"];
+
+/** Flags win over environment variables, which win over defaults. */
+export function loadConfig(flags: Partial<Record<SettingKey, string>> = {}, env = process.env): Config {
+  const value = (key: SettingKey) => {
+    const setting = SETTINGS.find((s) => s.key === key)!;
+    return flags[key] ?? env[setting.env] ?? setting.default;
+  };
+  const port = Number(value("port"));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${value("port")}`);
+  const bodyLimit = Number(value("bodyLimit"));
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
+    throw new Error(`Invalid body limit: ${value("bodyLimit")}`);
+  return {
+    host: value("host"),
+    port,
+    databaseUrl: value("databaseUrl") || undefined,
+    dataDir: resolve(value("dataDir")),
+    logLevel: value("logLevel"),
+    bodyLimit,
+  };
+}

@@ -1,0 +1,135 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { Key, Name, ProblemSchema } from "../../schemas/common";
+import type { TokenRecord } from "../../storage/store";
+import { principalOf, requireRight } from "../auth";
+import type { Services } from "../services";
+
+const errors = {
+  201: Type.Unknown(),
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+};
+const Right = Type.Union([Type.Literal("admin"), Type.Literal("manage"), Type.Literal("decide")]);
+
+/** Tokens leave without their hash: it is not a secret, but nobody needs it. */
+function publicToken({ tokenHash: _, ...token }: TokenRecord) {
+  return token;
+}
+
+export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
+  const { environments, tokens, changes } = services;
+  const admin = requireRight(tokens, "admin");
+  const manage = requireRight(tokens, "manage");
+
+  app.get(
+    "/v1/environments",
+    {
+      onRequest: admin,
+      schema: { operationId: "listEnvironments", tags: ["environments"], response: errors },
+    },
+    async () => ({
+      items: await environments.list(),
+    }),
+  );
+
+  app.post(
+    "/v1/environments",
+    {
+      onRequest: admin,
+      schema: {
+        operationId: "createEnvironment",
+        tags: ["environments"],
+        body: Type.Object({ key: Key, name: Type.Optional(Name) }, { additionalProperties: false }),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await environments.create(request.body as { key: string; name?: string })),
+  );
+
+  const TokenBody = Type.Object(
+    {
+      name: Name,
+      kind: Type.Optional(Type.Union([Type.Literal("management"), Type.Literal("server")])),
+      rights: Type.Optional(Type.Array(Right, { minItems: 1, maxItems: 3 })),
+      environment: Type.Optional(
+        Type.String({ description: "Another environment's id or key (admin tokens only)" }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+
+  app.post(
+    "/v1/tokens",
+    {
+      onRequest: admin,
+      schema: { operationId: "createToken", tags: ["tokens"], body: TokenBody, response: errors },
+    },
+    async (request, reply) => {
+      const body = request.body as {
+        name: string;
+        kind?: "management" | "server";
+        rights?: ("admin" | "manage" | "decide")[];
+        environment?: string;
+      };
+      const environmentId = body.environment
+        ? (await environments.get(body.environment)).id
+        : principalOf(request).environmentId;
+      const { token, secret } = await tokens.create(environmentId, body);
+      // The secret is in this response and nowhere else, ever.
+      return reply.code(201).send({ ...publicToken(token), token: secret });
+    },
+  );
+
+  app.get(
+    "/v1/tokens",
+    { onRequest: admin, schema: { operationId: "listTokens", tags: ["tokens"], response: errors } },
+    async (request) => ({
+      items: (await tokens.list(principalOf(request).environmentId)).map(publicToken),
+    }),
+  );
+
+  app.delete(
+    "/v1/tokens/:id",
+    {
+      onRequest: admin,
+      schema: {
+        operationId: "revokeToken",
+        tags: ["tokens"],
+        params: Type.Object({ id: Type.String() }),
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      if (id === principalOf(request).tokenId) {
+        // Allowed, but say so: the caller is about to lock itself out.
+        request.log.info({ tokenId: id }, "token revoked itself");
+      }
+      return publicToken(await tokens.revoke(principalOf(request).environmentId, id));
+    },
+  );
+
+  app.get(
+    "/v1/changes",
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "listChanges",
+        tags: ["changes"],
+        querystring: Type.Object({
+          afterRevision: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          kind: Type.Optional(Type.String({ maxLength: 50 })),
+          resourceId: Type.Optional(Type.String({ maxLength: 300 })),
+        }),
+        response: errors,
+      },
+    },
+    async (request) => changes.list(principalOf(request).environmentId, request.query as never),
+  );
+}

@@ -1,0 +1,53 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import { registerAdminRoutes } from "./admin/routes";
+import { registerCatalogRoutes } from "./catalog/routes";
+import { registerDecisionRoutes } from "./decisions/routes";
+import { registerMetaRoutes } from "./meta/routes";
+import { installProblemHandlers } from "./problem";
+import type { Services } from "./services";
+import { validatorCompiler } from "./validation";
+
+export interface AppOptions {
+  services: Services;
+  /** pino options, or false for silence (tests). */
+  logger?: boolean | object;
+  /** Largest accepted body, bytes. */
+  bodyLimit?: number;
+}
+
+export const VERSION = "0.1.0";
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  installProblemHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Tessera API",
+        version: VERSION,
+        description: "Entitlements, permissions and API access decisions, and the catalog behind them.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", description: "A management token or server key" },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  registerMetaRoutes(app);
+  registerDecisionRoutes(app, options.services);
+  registerCatalogRoutes(app, options.services);
+  registerAdminRoutes(app, options.services);
+  return app;
+}

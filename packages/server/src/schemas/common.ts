@@ -1,0 +1,48 @@
+import { type TSchema, Type } from "@sinclair/typebox";
+import type { JsonValue as JsonValueType } from "@tessera/sdk/core";
+
+/** Catalog keys: stable identifiers that code refers to (`invoices.read`, `api-calls`, `read:pets`). */
+export const Key = Type.String({
+  pattern: "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$",
+  description: "A stable key",
+});
+
+/** Ids the vendor chooses for tenants and users (their own ids), and ids we assign. No `/`, no spaces. */
+export const Id = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.:@|+=-]{0,199}$", description: "An id" });
+
+export const Name = Type.String({ minLength: 1, maxLength: 200 });
+export const Description = Type.String({ maxLength: 2000 });
+export const Timestamp = Type.String({ format: "date-time", description: "ISO-8601 date-time" });
+export const JsonValue = Type.Unsafe<JsonValueType>({ description: "Any JSON value" });
+export const Attributes = Type.Record(Type.String({ maxLength: 100 }), Type.Unsafe<JsonValueType>({}), {
+  description: "Free-form attributes, read by flag targeting",
+});
+
+export const Metadata = {
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+};
+
+/** Lists are pages: `nextCursor` is absent on the last one. */
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
+}
+
+export const PageQuery = Type.Object({
+  cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+});
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    errors: Type.Array(
+      Type.Object({ pointer: Type.String(), message: Type.String(), code: Type.Optional(Type.String()) }),
+    ),
+  },
+  { $id: "Problem", description: "RFC 9457 problem details with a stable code" },
+);

@@ -1,0 +1,26 @@
+import type { ChangeRecord, Store } from "../storage/store";
+
+export class ChangeService {
+  constructor(private readonly store: Store) {}
+
+  /** Change records after a revision, oldest first; `nextAfterRevision` continues where this page ends. */
+  async list(
+    environmentId: string,
+    query: {
+      afterRevision?: number | undefined;
+      limit?: number | undefined;
+      kind?: string | undefined;
+      resourceId?: string | undefined;
+    },
+  ): Promise<{ items: ChangeRecord[]; nextAfterRevision?: number }> {
+    const limit = query.limit ?? 100;
+    // Pages end on whole revisions: a write's changes are never split across two pages.
+    const rows = await this.store.listChanges(environmentId, { ...query, limit: limit + 1 });
+    if (rows.length <= limit) return { items: rows };
+    const last = rows[limit - 1]!.revision;
+    let items = rows.filter((r) => r.revision <= last);
+    if (items.length > limit) items = items.filter((r) => r.revision < last);
+    if (items.length === 0) items = rows.filter((r) => r.revision === rows[0]!.revision);
+    return { items, nextAfterRevision: items[items.length - 1]!.revision };
+  }
+}

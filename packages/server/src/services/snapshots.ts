@@ -1,0 +1,147 @@
+import { type Change, type EnvironmentState, type ResourceKind, Snapshot } from "@tessera/sdk/core";
+import type { ChangeRecord, Store, StoredResource } from "../storage/store";
+
+interface Entry {
+  snapshot: Snapshot | undefined;
+  loading: Promise<Snapshot> | undefined;
+  /** Writes that committed ahead of an earlier one still in flight, by revision. */
+  pending: Map<number, Change[]>;
+  waiters: { revision: number; resolve: () => void }[];
+  gapTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** How long a gap in revisions may last before we stop waiting for it and reload from the database. */
+const GAP_RELOAD_MS = 1_000;
+
+/**
+ * The compiled snapshot of each environment, kept in step with every write. Writes are applied strictly in
+ * revision order, so two writes that commit close together can never be applied the wrong way round; a gap
+ * (a write made by another process) that does not fill soon triggers a reload from the database, which is
+ * the source of truth.
+ */
+export class SnapshotRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly store: Store) {}
+
+  /** The snapshot if it is loaded: the decision path's synchronous read. */
+  current(environmentId: string): Snapshot | undefined {
+    return this.entries.get(environmentId)?.snapshot;
+  }
+
+  async get(environmentId: string): Promise<Snapshot> {
+    const entry = this.entry(environmentId);
+    if (entry.snapshot) return entry.snapshot;
+    entry.loading ??= this.load(environmentId, entry);
+    return entry.loading;
+  }
+
+  /** Applies a committed write and resolves once the snapshot contains it. */
+  async applyWrite(environmentId: string, revision: number, changes: ChangeRecord[]): Promise<void> {
+    if (changes.length === 0) return;
+    const entry = this.entry(environmentId);
+    entry.pending.set(revision, changes.map(toChange));
+    if (!entry.snapshot) {
+      await this.get(environmentId);
+      return;
+    }
+    this.drain(environmentId, entry);
+    if (entry.snapshot.revision >= revision) return;
+    await new Promise<void>((resolve) => entry.waiters.push({ revision, resolve }));
+  }
+
+  /** Drops and reloads an environment's snapshot from the database. */
+  async reload(environmentId: string): Promise<Snapshot> {
+    const entry = this.entry(environmentId);
+    entry.loading = this.load(environmentId, entry);
+    return entry.loading;
+  }
+
+  close(): void {
+    for (const entry of this.entries.values()) clearTimeout(entry.gapTimer);
+  }
+
+  private entry(environmentId: string): Entry {
+    let entry = this.entries.get(environmentId);
+    if (!entry) {
+      entry = {
+        snapshot: undefined,
+        loading: undefined,
+        pending: new Map(),
+        waiters: [],
+        gapTimer: undefined,
+      };
+      this.entries.set(environmentId, entry);
+    }
+    return entry;
+  }
+
+  private async load(environmentId: string, entry: Entry): Promise<Snapshot> {
+    const state = await this.store.loadState(environmentId);
+    entry.snapshot = Snapshot.compile(toEnvironmentState(state.revision, state.resources));
+    entry.loading = undefined;
+    this.drain(environmentId, entry);
+    return entry.snapshot;
+  }
+
+  private drain(environmentId: string, entry: Entry): void {
+    const snapshot = entry.snapshot!;
+    for (const revision of entry.pending.keys())
+      if (revision <= snapshot.revision) entry.pending.delete(revision);
+    for (
+      let next = entry.pending.get(snapshot.revision + 1);
+      next;
+      next = entry.pending.get(snapshot.revision + 1)
+    ) {
+      entry.pending.delete(snapshot.revision + 1);
+      snapshot.apply(next, snapshot.revision + 1);
+    }
+    entry.waiters = entry.waiters.filter((w) => {
+      if (w.revision > snapshot.revision) return true;
+      w.resolve();
+      return false;
+    });
+    clearTimeout(entry.gapTimer);
+    entry.gapTimer = undefined;
+    if (entry.pending.size > 0) {
+      entry.gapTimer = setTimeout(() => void this.reload(environmentId), GAP_RELOAD_MS);
+      entry.gapTimer.unref?.();
+    }
+  }
+}
+
+function toChange(record: ChangeRecord): Change {
+  return { kind: record.kind as ResourceKind, before: record.before, after: record.after };
+}
+
+export function toEnvironmentState(revision: number, resources: StoredResource[]): EnvironmentState {
+  const state: EnvironmentState = {
+    revision,
+    features: [],
+    permissions: [],
+    roles: [],
+    plans: [],
+    flags: [],
+    routes: [],
+    tenants: [],
+    users: [],
+    memberships: [],
+    subscriptions: [],
+    grants: [],
+  };
+  const lists: Record<ResourceKind, unknown[]> = {
+    feature: state.features,
+    permission: state.permissions,
+    role: state.roles,
+    plan: state.plans,
+    flag: state.flags,
+    route: state.routes,
+    tenant: state.tenants,
+    user: state.users,
+    membership: state.memberships,
+    subscription: state.subscriptions,
+    grant: state.grants,
+  };
+  for (const resource of resources) lists[resource.kind as ResourceKind]?.push(resource.data);
+  return state;
+}
