@@ -25,6 +25,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? 1_048_576,
   });
   app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON only: anything else is a 415, not a string handed to a JSON schema.
+  app.removeContentTypeParser("text/plain");
   installProblemHandlers(app);
 
   await app.register(swagger, {

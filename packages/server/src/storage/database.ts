@@ -70,8 +70,13 @@ async function openPGlite(dataDir: string, schema: string | undefined): Promise<
   };
 }
 
-export async function migrate(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+export async function migrate(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  // Name the schema: otherwise the migrator finds another schema's lock table and then fails to use it.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);

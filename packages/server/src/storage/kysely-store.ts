@@ -30,7 +30,7 @@ export class KyselyStore implements Store {
   static async open(options: DatabaseOptions): Promise<KyselyStore> {
     const { db, backend, close } = await openDatabase(options);
     try {
-      await migrate(db);
+      await migrate(db, options.schema);
     } catch (error) {
       await close();
       throw error;

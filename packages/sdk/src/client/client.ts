@@ -1,0 +1,118 @@
+import type { Decision, Subject } from "../core/decision";
+import { MembersClient, ResourceClient } from "./resources";
+import { type RequestOptions, Transport, type TransportOptions } from "./transport";
+import type {
+  ChangesOptions,
+  ChangesPage,
+  CheckTarget,
+  ClientCheckRequest,
+  CreateInputs,
+  Items,
+  LookupResponse,
+  TimeInput,
+} from "./types";
+
+export type TesseraClientOptions = TransportOptions;
+
+/** The server refuses larger batches; checkBatch splits longer lists into requests of this size. */
+export const MAX_BATCH = 100;
+
+type Resources = { readonly [R in keyof Items]: ResourceClient<Items[R], CreateInputs[R]> };
+
+/**
+ * A client of Tessera's HTTP API. Decisions come back as values: a denial is a Decision with
+ * `entitled: false`, never an exception. Faults (bad input, bad token, server down) throw a TesseraError.
+ */
+export class TesseraClient implements Resources {
+  private readonly transport: Transport;
+
+  readonly features: Resources["features"];
+  readonly permissions: Resources["permissions"];
+  readonly roles: Resources["roles"];
+  readonly plans: Resources["plans"];
+  readonly flags: Resources["flags"];
+  readonly routes: Resources["routes"];
+  readonly tenants: Resources["tenants"];
+  readonly users: Resources["users"];
+  readonly subscriptions: Resources["subscriptions"];
+  readonly grants: Resources["grants"];
+  readonly members: MembersClient;
+
+  constructor(options: TesseraClientOptions) {
+    const t = new Transport(options);
+    this.transport = t;
+    this.features = new ResourceClient(t, "features");
+    this.permissions = new ResourceClient(t, "permissions");
+    this.roles = new ResourceClient(t, "roles");
+    this.plans = new ResourceClient(t, "plans");
+    this.flags = new ResourceClient(t, "flags");
+    this.routes = new ResourceClient(t, "routes");
+    this.tenants = new ResourceClient(t, "tenants");
+    this.users = new ResourceClient(t, "users");
+    this.subscriptions = new ResourceClient(t, "subscriptions");
+    this.grants = new ResourceClient(t, "grants");
+    this.members = new MembersClient(t);
+  }
+
+  // async so that bad input (an invalid date) rejects like every other failure instead of throwing synchronously.
+  async check(request: ClientCheckRequest, options?: RequestOptions): Promise<Decision> {
+    return this.transport.request("POST", "/v1/check", toWire(request), undefined, options);
+  }
+
+  /** Decisions in the order of the requests. Lists over MAX_BATCH are sent as several requests. */
+  async checkBatch(requests: readonly ClientCheckRequest[], options?: RequestOptions): Promise<Decision[]> {
+    const chunks: ClientCheckRequest[][] = [];
+    for (let i = 0; i < requests.length; i += MAX_BATCH) chunks.push(requests.slice(i, i + MAX_BATCH));
+    const answers = await Promise.all(
+      chunks.map((chunk) =>
+        this.transport.request<{ decisions: Decision[] }>(
+          "POST",
+          "/v1/check/batch",
+          { checks: chunk.map(toWire) },
+          undefined,
+          options,
+        ),
+      ),
+    );
+    return answers.flatMap((a) => a.decisions);
+  }
+
+  /** Everything the subject has: for UIs that hide or badge what the plan lacks. */
+  async lookup(subject: Subject, at?: TimeInput, options?: RequestOptions): Promise<LookupResponse> {
+    return this.transport.request("POST", "/v1/lookup", { subject, at: toIso(at) }, undefined, options);
+  }
+
+  /** `check` with the subject apart from the question: `isEntitledTo(subject, { feature: "sso" })`. */
+  isEntitledTo(subject: Subject, target: CheckTarget, options?: RequestOptions): Promise<Decision> {
+    return this.check({ ...target, subject }, options);
+  }
+
+  /** The change feed, for callers that keep their own copy of the state. */
+  changes(query?: ChangesOptions, options?: RequestOptions): Promise<ChangesPage> {
+    return this.transport.request(
+      "GET",
+      "/v1/changes",
+      undefined,
+      { afterRevision: query?.afterRevision, limit: query?.limit },
+      options,
+    );
+  }
+
+  /** The entitlements of a subscription by its external key (the Apiway-compatible endpoint). */
+  entitlements<T = unknown>(subscriptionKey: string, options?: RequestOptions): Promise<T> {
+    return this.transport.request("GET", "/v1/entitlements", undefined, { subscriptionKey }, options);
+  }
+}
+
+function toWire(request: ClientCheckRequest): unknown {
+  return { ...request, at: toIso(request.at) };
+}
+
+/** The API takes ISO-8601; an invalid time is refused here rather than sent as "Invalid Date". */
+export function toIso(at: TimeInput | undefined): string | undefined {
+  if (at === undefined) return undefined;
+  if (typeof at === "string") return at;
+  const date = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(date.getTime())) throw new RangeError(`invalid time: ${String(at)}`);
+  return date.toISOString();
+}

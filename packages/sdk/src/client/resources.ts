@@ -1,0 +1,109 @@
+import { TesseraError } from "./errors";
+import type { Query, RequestOptions, Transport } from "./transport";
+import type { MemberItem, Page, PageOptions, Timestamps } from "./types";
+
+/**
+ * create/list/get/update/delete for one management resource. One generic class rather than ten
+ * hand-written ones: the API treats every resource the same way, so the client does too.
+ */
+export class ResourceClient<Item, CreateInput = Item> {
+  constructor(
+    private readonly transport: Transport,
+    private readonly collection: string,
+  ) {}
+
+  create(input: CreateInput, options?: RequestOptions): Promise<Item & Timestamps> {
+    return this.transport.request("POST", `/v1/${this.collection}`, input, undefined, options);
+  }
+
+  list(page?: PageOptions, options?: RequestOptions): Promise<Page<Item & Timestamps>> {
+    return this.transport.request("GET", `/v1/${this.collection}`, undefined, pageQuery(page), options);
+  }
+
+  /** Every item, following `nextCursor` one page at a time, so a large list is never held at once. */
+  listAll(page?: Omit<PageOptions, "cursor">, options?: RequestOptions): AsyncIterable<Item & Timestamps> {
+    return paginate((cursor) => this.list({ ...page, cursor }, options));
+  }
+
+  /** Throws a TesseraApiError with status 404 when there is no such item. */
+  get(id: string, options?: RequestOptions): Promise<Item & Timestamps> {
+    return this.transport.request("GET", this.itemPath(id), undefined, undefined, options);
+  }
+
+  /** A partial update: only the fields given change. A key or id cannot be changed. */
+  update(id: string, patch: Partial<CreateInput>, options?: RequestOptions): Promise<Item & Timestamps> {
+    return this.transport.request("PATCH", this.itemPath(id), patch, undefined, options);
+  }
+
+  async delete(id: string, options?: RequestOptions): Promise<void> {
+    await this.transport.request("DELETE", this.itemPath(id), undefined, undefined, options);
+  }
+
+  private itemPath(id: string): string {
+    // Keys may hold `.` and `:`; encoding keeps any other character from changing the path.
+    return `/v1/${this.collection}/${encodeURIComponent(id)}`;
+  }
+}
+
+/** A tenant's members: a user's roles in one tenant, set as a whole. */
+export class MembersClient {
+  constructor(private readonly transport: Transport) {}
+
+  /** Creates or replaces the user's membership (PUT is idempotent). */
+  set(tenantId: string, userId: string, roles: string[], options?: RequestOptions): Promise<MemberItem> {
+    return this.transport.request("PUT", memberPath(tenantId, userId), { roles }, undefined, options);
+  }
+
+  list(tenantId: string, page?: PageOptions, options?: RequestOptions): Promise<Page<MemberItem>> {
+    return this.transport.request("GET", membersPath(tenantId), undefined, pageQuery(page), options);
+  }
+
+  listAll(
+    tenantId: string,
+    page?: Omit<PageOptions, "cursor">,
+    options?: RequestOptions,
+  ): AsyncIterable<MemberItem> {
+    return paginate((cursor) => this.list(tenantId, { ...page, cursor }, options));
+  }
+
+  async remove(tenantId: string, userId: string, options?: RequestOptions): Promise<void> {
+    await this.transport.request("DELETE", memberPath(tenantId, userId), undefined, undefined, options);
+  }
+}
+
+/** Walks pages until one comes back without `nextCursor`. */
+export async function* paginate<T>(
+  fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  const seen = new Set<string>();
+  do {
+    const page = await fetchPage(cursor);
+    yield* page.items;
+    cursor = page.nextCursor || undefined;
+    // A server bug that hands back a cursor twice would otherwise loop forever.
+    if (cursor !== undefined) {
+      if (seen.has(cursor)) throw new TesseraError(`pagination repeated the cursor ${cursor}`);
+      seen.add(cursor);
+    }
+  } while (cursor !== undefined);
+}
+
+/** Collects an async iterable into an array, for lists known to be small. */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+function pageQuery(page: PageOptions | undefined): Query {
+  return { cursor: page?.cursor, limit: page?.limit };
+}
+
+function membersPath(tenantId: string): string {
+  return `/v1/tenants/${encodeURIComponent(tenantId)}/members`;
+}
+
+function memberPath(tenantId: string, userId: string): string {
+  return `${membersPath(tenantId)}/${encodeURIComponent(userId)}`;
+}

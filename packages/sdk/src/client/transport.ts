@@ -1,0 +1,124 @@
+import { TesseraApiError, TesseraConnectionError, toProblem } from "./errors";
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface TransportOptions {
+  /** Where the API lives, e.g. `http://127.0.0.1:4000`; a path prefix (`https://host/tessera`) is kept. */
+  baseUrl: string;
+  /** A management token (`tsr_mgmt_…`) or a server key (`tsr_sk_…`). */
+  token: string;
+  /** Defaults to the global `fetch`; pass one to add tracing, retries or a test double. */
+  fetch?: FetchLike | undefined;
+  /** Per request, including reading the body. Default 5000 ms; 0 disables it. */
+  timeoutMs?: number | undefined;
+}
+
+export interface RequestOptions {
+  /** Aborts the request; its reason is rethrown as is, so callers can tell it from a timeout. */
+  signal?: AbortSignal | undefined;
+}
+
+export type Query = Record<string, string | number | undefined>;
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/** The one place the client talks HTTP: auth, JSON, timeouts, and problem → error mapping. */
+export class Transport {
+  private readonly base: string;
+  private readonly token: string;
+  private readonly fetchFn: FetchLike;
+  private readonly timeoutMs: number;
+
+  constructor(options: TransportOptions) {
+    if (!options.baseUrl) throw new TypeError("TesseraClient: baseUrl is required");
+    if (!options.token) throw new TypeError("TesseraClient: token is required");
+    // Validates early: a bad base URL should fail at construction, not on the first check in production.
+    this.base = new URL(options.baseUrl).href.replace(/\/+$/, "");
+    this.token = options.token;
+    // Bound lazily so a fetch installed or patched after construction (tests, polyfills) is still used.
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  url(path: string, query?: Query): string {
+    const url = new URL(this.base + path);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url.href;
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Query,
+    options?: RequestOptions,
+  ): Promise<T> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer =
+      this.timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, this.timeoutMs)
+        : undefined;
+    // AbortSignal.any is missing from Node 20.0–20.2 and some edge runtimes, so the caller's signal is chained by hand.
+    const outer = options?.signal;
+    const onAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted) onAbort();
+    else outer?.addEventListener("abort", onAbort, { once: true });
+
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      accept: "application/json",
+    };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    try {
+      const response = await this.fetchFn(this.url(path, query), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+      });
+      // The body is read under the same timer: a server that sends headers and then stalls is still too slow.
+      const text = await response.text();
+      const parsed = parse(text);
+      if (!response.ok) throw new TesseraApiError(toProblem(response.status, response.statusText, parsed));
+      if (text.length > 0 && parsed === text) {
+        throw new TesseraConnectionError(`${method} ${path}: the response is not JSON`);
+      }
+      return parsed as T;
+    } catch (error) {
+      if (error instanceof TesseraApiError || error instanceof TesseraConnectionError) throw error;
+      if (timedOut) {
+        throw new TesseraConnectionError(`${method} ${path}: no answer within ${this.timeoutMs} ms`, {
+          cause: error,
+          timedOut: true,
+        });
+      }
+      if (outer?.aborted) throw outer.reason;
+      throw new TesseraConnectionError(`${method} ${path}: ${describe(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+    }
+  }
+}
+
+/** JSON when it parses, else the raw text (a proxy's HTML error page, say), so the caller can report it. */
+function parse(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
+  return error.message + cause;
+}

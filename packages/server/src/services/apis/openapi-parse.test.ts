@@ -1,0 +1,205 @@
+import { describe, expect, it } from "vitest";
+import { parseApiDocument } from "./openapi-parse";
+import { ApiDocumentError } from "./openapi-types";
+
+const info = { title: "T", version: "1.0.0" };
+
+async function refusal(
+  input: string | object,
+): Promise<{ message: string; pointer: string | undefined } | undefined> {
+  try {
+    await parseApiDocument(input);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ApiDocumentError)) throw error;
+    expect(error.code).toBe("INVALID_API_DOCUMENT");
+    return { message: error.message, pointer: error.pointer };
+  }
+}
+
+describe("parseApiDocument refuses what is not an importable API description", () => {
+  it.each([
+    ["empty text", "", ""],
+    ["a JSON array", "[1, 2]", ""],
+    ["a YAML scalar", "just words", ""],
+    ["JSON Schema", { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object" }, ""],
+    ["OpenAPI 2.5", { openapi: "2.5.0", info, paths: {} }, "/openapi"],
+    ["Swagger 1.2", { swagger: "1.2", info, paths: {} }, "/swagger"],
+    ["no info.title", { openapi: "3.0.3", info: { version: "1" }, paths: {} }, "/info/title"],
+    ["a path without /", { openapi: "3.0.3", info, paths: { pets: { get: {} } } }, "/paths/pets"],
+    [
+      "an unusable template",
+      { openapi: "3.0.3", info, paths: { "/a/{x}{y}": { get: {} } } },
+      "/paths/~1a~1{x}{y}",
+    ],
+    [
+      "a security that is not a list",
+      { openapi: "3.0.3", info, paths: { "/a": { get: { security: { x: [] } } } } },
+      "/paths/~1a/get/security",
+    ],
+    [
+      "two operations with one operationId",
+      {
+        openapi: "3.0.3",
+        info,
+        paths: { "/a": { get: { operationId: "x" } }, "/b": { get: { operationId: "x" } } },
+      },
+      "/paths/~1b/get",
+    ],
+  ])("%s", async (_, input, pointer) => {
+    expect((await refusal(input))?.pointer).toBe(pointer);
+  });
+
+  it("refuses external references, naming where they are, and never fetches them", async () => {
+    const document = {
+      openapi: "3.0.3",
+      info,
+      paths: { "/a": { get: { responses: { 200: { $ref: "https://example.com/responses.yaml#/ok" } } } } },
+    };
+    expect(await refusal(document)).toEqual({
+      message: expect.stringContaining("External reference"),
+      pointer: "/paths/~1a/get/responses/200/$ref",
+    });
+    expect((await refusal({ ...document, paths: { "/a": { $ref: "./a.yaml" } } }))?.pointer).toBe(
+      "/paths/~1a/$ref",
+    );
+  });
+
+  it("reports YAML syntax errors", async () => {
+    expect((await refusal("openapi: 3.0.0\ninfo: [unclosed"))?.message).toMatch(/YAML/);
+  });
+
+  it("refuses a $ref that points nowhere", async () => {
+    const document = { openapi: "3.1.0", info, paths: { "/a": { $ref: "#/components/pathItems/missing" } } };
+    expect((await refusal(document))?.message).toMatch(/\$ref/);
+  });
+});
+
+describe("parseApiDocument reads", () => {
+  it("path items behind $ref (components.pathItems and another path), with path-level parameters", async () => {
+    const api = await parseApiDocument({
+      openapi: "3.1.0",
+      info,
+      paths: {
+        "/a/{id}": {
+          parameters: [{ $ref: "#/components/parameters/Id" }],
+          $ref: "#/components/pathItems/Thing",
+        },
+        "/plain": { get: { summary: "Plain" } },
+        "/b": { $ref: "#/paths/~1plain" },
+      },
+      components: {
+        parameters: {
+          Id: { name: "id", in: "path", required: true, schema: { $ref: "#/components/schemas/Id" } },
+        },
+        schemas: { Id: { type: "string" } },
+        pathItems: {
+          Thing: {
+            summary: "A thing",
+            get: { responses: { 200: { description: "ok" } } },
+            delete: { operationId: "deleteThing", security: [{ key: [] }] },
+          },
+        },
+        securitySchemes: { key: { type: "apiKey", in: "header", name: "X-Key" } },
+      },
+    });
+    expect(api.operations.map((o) => [o.name, o.summary, o.scopes])).toEqual([
+      ["GET /a/{id}", "A thing", ["GET /a/{id}"]],
+      ["deleteThing", "A thing", ["deleteThing"]],
+      ["GET /plain", "Plain", ["GET /plain"]],
+      ["GET /b", "Plain", ["GET /b"]],
+    ]);
+  });
+
+  it("a path item $ref to a place the slim copy leaves out, through the full document", async () => {
+    const api = await parseApiDocument({
+      openapi: "3.0.3",
+      info,
+      "x-shared": {
+        item: { get: { operationId: "shared", responses: { 200: { $ref: "#/components/responses/Ok" } } } },
+      },
+      paths: { "/s": { $ref: "#/x-shared/item" } },
+      components: { responses: { Ok: { description: "ok" } } },
+    });
+    expect(api.operations.map((o) => o.name)).toEqual(["shared"]);
+  });
+
+  it("operation-level security over document-level, [] as public, {} as optional (public)", async () => {
+    const api = await parseApiDocument({
+      openapi: "3.0.3",
+      info,
+      security: [{ oauth: ["read"] }],
+      paths: {
+        "/inherit": { get: { operationId: "inherit" } },
+        "/replace": {
+          get: { operationId: "replace", security: [{ oauth: ["write", "read"] }, { oauth: ["admin"] }] },
+        },
+        "/open": { get: { operationId: "open", security: [] } },
+        "/optional": { get: { operationId: "optional", security: [{}, { oauth: ["read"] }] } },
+        "/and": { get: { operationId: "and", security: [{ oauth: ["read"], key: [] }] } },
+      },
+      components: {
+        securitySchemes: {
+          oauth: {
+            type: "oauth2",
+            flows: {
+              clientCredentials: { tokenUrl: "https://x/token", scopes: { read: "Read", write: "Write" } },
+            },
+          },
+          key: { type: "apiKey", in: "header", name: "X-Key" },
+        },
+      },
+    });
+    const byName = Object.fromEntries(api.operations.map((o) => [o.name, [o.security, o.alternatives]]));
+    expect(byName).toEqual({
+      inherit: ["scopes", [["read"]]],
+      replace: ["scopes", [["write", "read"], ["admin"]]],
+      open: ["public", []],
+      optional: ["public", []],
+      and: ["scopes", [["read"]]],
+    });
+    expect(api.scopes).toEqual([
+      { name: "read", description: "Read" },
+      { name: "write", description: "Write" },
+      { name: "admin" },
+    ]);
+  });
+
+  it("Swagger 2.0 securityDefinitions and YAML text, and warns of undefined schemes", async () => {
+    const api = await parseApiDocument(
+      [
+        "swagger: '2.0'",
+        "info: {title: Legacy, version: v4}",
+        "basePath: /legacy/",
+        "securityDefinitions:",
+        "  oauth: {type: oauth2, flow: application, tokenUrl: 'https://x', scopes: {'orders:read': Read orders}}",
+        "paths:",
+        "  /orders:",
+        "    get: {operationId: listOrders, security: [{oauth: ['orders:read']}], tags: [orders]}",
+        "    post: {operationId: createOrder, security: [{ghost: []}]}",
+      ].join("\n"),
+    );
+    expect(api).toMatchObject({ specVersion: "2.0", basePath: "/legacy", majorVersion: 4, version: "v4" });
+    expect(api.operations[0]).toMatchObject({
+      name: "listOrders",
+      scopes: ["orders:read"],
+      tags: ["orders"],
+    });
+    expect(api.operations[1]).toMatchObject({ name: "createOrder", security: "operationId" });
+    expect(api.warnings).toEqual([
+      { pointer: "/paths/~1orders/post/security", message: expect.stringMatching(/ghost/) },
+    ]);
+  });
+
+  it("does not modify an object it is given", async () => {
+    const document = {
+      openapi: "3.1.0",
+      info,
+      paths: { "/a": { $ref: "#/components/pathItems/A" } },
+      components: { pathItems: { A: { get: { operationId: "a" } } } },
+    };
+    const copy = structuredClone(document);
+    await parseApiDocument(document);
+    expect(document).toEqual(copy);
+  });
+});

@@ -1,0 +1,113 @@
+import { isObject, type JsonObject } from "./openapi-load";
+import { ApiDocumentError, type ApiScope, type OperationSecurity, pointerToken } from "./openapi-types";
+
+/** One Security Requirement Object: every scheme named must pass (AND), with the scopes it lists. */
+export type SecurityRequirement = Map<string, string[]>;
+
+export interface OperationAccess {
+  security: OperationSecurity;
+  alternatives: string[][];
+  scopes: string[];
+}
+
+export interface SecuritySchemes {
+  names: Set<string>;
+  /** Scopes the OAuth2 flows define, in document order, with their descriptions. */
+  scopes: ApiScope[];
+}
+
+/** OpenAPI 3 `components.securitySchemes`, or Swagger 2 `securityDefinitions`. */
+export function readSecuritySchemes(document: JsonObject): SecuritySchemes {
+  const swagger = document.swagger !== undefined;
+  const components = isObject(document.components) ? document.components : undefined;
+  const definitions = swagger ? document.securityDefinitions : components?.securitySchemes;
+  const pointer = swagger ? "/securityDefinitions" : "/components/securitySchemes";
+  if (definitions === undefined) return { names: new Set(), scopes: [] };
+  if (!isObject(definitions)) throw new ApiDocumentError("Security schemes must be an object", pointer);
+
+  const scopes = new Map<string, string | undefined>();
+  const collect = (map: unknown) => {
+    if (!isObject(map)) return;
+    for (const [name, description] of Object.entries(map)) {
+      if (!scopes.has(name) || scopes.get(name) === undefined) {
+        scopes.set(name, typeof description === "string" && description !== "" ? description : undefined);
+      }
+    }
+  };
+  for (const [name, scheme] of Object.entries(definitions)) {
+    if (!isObject(scheme)) {
+      throw new ApiDocumentError(
+        `Security scheme ${name} must be an object`,
+        `${pointer}/${pointerToken(name)}`,
+      );
+    }
+    if (scheme.type !== "oauth2") continue;
+    if (swagger) collect(scheme.scopes);
+    else if (isObject(scheme.flows))
+      for (const flow of Object.values(scheme.flows)) if (isObject(flow)) collect(flow.scopes);
+  }
+  return {
+    names: new Set(Object.keys(definitions)),
+    scopes: [...scopes].map(([name, description]) =>
+      description === undefined ? { name } : { name, description },
+    ),
+  };
+}
+
+/** Validates a `security` value: undefined when absent, else its requirements. */
+export function readRequirements(value: unknown, pointer: string): SecurityRequirement[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new ApiDocumentError("security must be an array of requirements", pointer);
+  return value.map((requirement, i) => {
+    const at = `${pointer}/${i}`;
+    if (!isObject(requirement)) throw new ApiDocumentError("A security requirement must be an object", at);
+    const parsed: SecurityRequirement = new Map();
+    for (const [scheme, scopes] of Object.entries(requirement)) {
+      if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string")) {
+        throw new ApiDocumentError(
+          `Scopes of ${scheme} must be a list of strings`,
+          `${at}/${pointerToken(scheme)}`,
+        );
+      }
+      parsed.set(scheme, scopes as string[]);
+    }
+    return parsed;
+  });
+}
+
+/**
+ * What a caller needs to call an operation. `requirements` is the operation's own `security` when it has
+ * one (it replaces the document's), else the document's. A requirement that lists no scope (HTTP basic,
+ * an API key, OAuth2 with `[]`) still authenticates someone, so it requires the operation's own scope:
+ * Tessera gates every non-public operation by some scope. Scopes are read from any scheme, not only
+ * OAuth2: OpenAPI 3.1 allows them on others.
+ */
+export function operationAccess(
+  requirements: SecurityRequirement[] | undefined,
+  ownScope: string,
+): OperationAccess {
+  if (requirements === undefined)
+    return { security: "operationId", alternatives: [[ownScope]], scopes: [ownScope] };
+  // `[]` turns security off; a `{}` among the alternatives makes authentication optional. Either way anyone may call.
+  if (requirements.length === 0 || requirements.some((r) => r.size === 0)) {
+    return { security: "public", alternatives: [], scopes: [] };
+  }
+
+  let declared = false;
+  const alternatives: string[][] = [];
+  const seen = new Set<string>();
+  for (const requirement of requirements) {
+    const scopes = [...new Set([...requirement.values()].flat())];
+    if (scopes.length > 0) declared = true;
+    const alternative = scopes.length > 0 ? scopes : [ownScope];
+    const key = JSON.stringify([...alternative].sort());
+    if (seen.has(key)) continue;
+    seen.add(key);
+    alternatives.push(alternative);
+  }
+  return {
+    security: declared ? "scopes" : "operationId",
+    alternatives,
+    scopes: [...new Set(alternatives.flat())],
+  };
+}
