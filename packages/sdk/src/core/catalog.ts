@@ -1,5 +1,7 @@
-import { compileRouteTable, type RouteTable } from "./routes";
+import { compileRouteTable, parseTemplate, type RouteTable } from "./routes";
 import type {
+  Api,
+  ApiAccess,
   EnvironmentState,
   Feature,
   FeatureValue,
@@ -20,6 +22,7 @@ export interface CompiledPlan {
   kind: "base" | "addon";
   archived: boolean;
   features: Map<string, FeatureValue>;
+  apiAccess: ApiAccess[];
 }
 
 export interface CompiledRole {
@@ -33,6 +36,18 @@ export interface CompiledRole {
  * The catalog part of a snapshot: small (features, plans, roles, flags, routes), so it is compiled whole
  * whenever any of it changes. `generation` lets per-tenant memos know when they went stale.
  */
+export interface CompiledApi {
+  api: Api;
+  /** Every scope the API knows: declared by its security schemes or required by an operation. */
+  scopes: Set<string>;
+}
+
+export interface CompiledApi {
+  api: Api;
+  /** Every scope the API knows: declared by its security schemes or required by an operation. */
+  scopes: Set<string>;
+}
+
 export interface Catalog {
   generation: number;
   features: Map<string, CompiledFeature>;
@@ -43,7 +58,11 @@ export interface Catalog {
   plans: Map<string, CompiledPlan>;
   flags: Map<string, Flag>;
   routes: RouteTable<RouteRule>;
-  source: Pick<EnvironmentState, "features" | "permissions" | "roles" | "plans" | "flags" | "routes">;
+  apis: Map<string, CompiledApi>;
+  source: Pick<
+    EnvironmentState,
+    "features" | "permissions" | "roles" | "plans" | "flags" | "routes" | "apis"
+  >;
 }
 
 export type CatalogSource = Catalog["source"];
@@ -79,11 +98,53 @@ export function compileCatalog(source: CatalogSource, generation: number): Catal
     rolesByPermission,
     plans,
     flags: new Map(source.flags.map((f) => [f.key, f])),
-    routes: compileRouteTable(
-      source.routes.map((rule) => ({ method: rule.method, path: rule.path, value: rule })),
-    ),
+    routes: compileRouteTable(routeRules(source.routes, source.apis ?? [])),
+    apis: new Map((source.apis ?? []).map((api) => [api.key, compileApi(api)])),
     source,
   };
+}
+
+function compileApi(api: Api): CompiledApi {
+  const scopes = new Set(api.scopes.map((s) => s.name));
+  for (const op of api.operations)
+    for (const alternative of op.alternatives) for (const s of alternative) scopes.add(s);
+  return { api, scopes };
+}
+
+/**
+ * Hand-written rules first, then every imported operation. A second rule for the same method and path
+ * template is skipped rather than thrown: the API refuses duplicates when they are written, and an import
+ * must never make the catalog uncompilable.
+ */
+function routeRules(rules: RouteRule[], apis: Api[]) {
+  const seen = new Set<string>();
+  const definitions: { method: string; path: string; value: RouteRule }[] = [];
+  const add = (rule: RouteRule) => {
+    let shape: string;
+    try {
+      shape = `${rule.method.toUpperCase()} ${parseTemplate(rule.path, rule.method).shape}`;
+    } catch {
+      return;
+    }
+    if (seen.has(shape)) return;
+    seen.add(shape);
+    definitions.push({ method: rule.method, path: rule.path, value: rule });
+  };
+  for (const rule of rules) add(rule);
+  for (const api of apis) {
+    const base = api.basePath && api.basePath !== "/" ? api.basePath.replace(/\/$/, "") : "";
+    for (const op of api.operations) {
+      add({
+        id: `${api.key}#${op.name}`,
+        method: op.method,
+        path: `${base}${op.path}`,
+        api: api.key,
+        alternatives: op.alternatives,
+        public: op.alternatives.length === 0,
+      });
+    }
+  }
+  return definitions;
 }
 
 function compilePlan(plan: Plan): CompiledPlan {
@@ -92,6 +153,7 @@ function compilePlan(plan: Plan): CompiledPlan {
     kind: plan.kind,
     archived: plan.archived ?? false,
     features: new Map(Object.entries(plan.features)),
+    apiAccess: plan.apiAccess ?? [],
   };
 }
 

@@ -13,12 +13,20 @@ export interface RouteQuery {
   path: string;
 }
 
+/** An action on one entity of the relationship model: `document:1`, `read`. */
+export interface EntityQuery {
+  type: string;
+  id: string;
+  action: string;
+}
+
 /** One isEntitledTo question. Exactly one of feature, permission, route or entity is set. */
 export interface CheckRequest {
   subject: Subject;
   feature?: string | undefined;
   permission?: string | undefined;
   route?: RouteQuery | undefined;
+  entity?: EntityQuery | undefined;
   /** Compared with a limit feature's limit. */
   requestedUsage?: number | undefined;
   /** Scopes the caller's credential carries; routes that require scopes are checked against them. */

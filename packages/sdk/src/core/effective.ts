@@ -2,7 +2,7 @@ import type { Catalog } from "./catalog";
 import { grants as valueGrants } from "./catalog";
 import type { DecisionSource } from "./decision";
 import type { CompiledGrant, CompiledSubscription, TenantEntry } from "./snapshot";
-import type { FeatureValue } from "./types";
+import type { ApiAccess, FeatureValue } from "./types";
 
 export interface FeatureEntitlement {
   value: FeatureValue;
@@ -26,6 +26,8 @@ export interface Effective {
   features: Map<string, FeatureEntitlement>;
   /** Permissions granted to every user of the tenant. */
   permissions: Map<string, DecisionSource>;
+  /** API key → the scopes of it the tenant is entitled to (only scopes the API declares). */
+  scopes: Map<string, Set<string>>;
 }
 
 export function effectiveAt(catalog: Catalog, entry: TenantEntry, at: number): Effective {
@@ -80,6 +82,11 @@ function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): Eff
   for (const s of active) stackPlan(catalog, features, plans, s.planKey, "plan");
   for (const s of active) for (const addOn of s.addOns) stackPlan(catalog, features, plans, addOn, "addon");
 
+  const scopes = new Map<string, Set<string>>();
+  for (const planKey of plans) {
+    for (const access of catalog.plans.get(planKey)?.apiAccess ?? []) addScopes(catalog, scopes, access);
+  }
+
   const permissions = new Map<string, DecisionSource>();
   const granted = new Map<string, FeatureEntitlement>();
   for (const g of entry.grants) {
@@ -88,6 +95,7 @@ function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): Eff
     if (!isGrantActive(g, at)) continue;
     if (g.permissionKey) permissions.set(g.permissionKey, { type: "grant", key: g.id });
     if (g.featureKey) mergeGrant(catalog, granted, g);
+    if (g.apiAccess) addScopes(catalog, scopes, g.apiAccess);
   }
   // A grant overrides what the plans give.
   for (const [key, entitlement] of granted) features.set(key, entitlement);
@@ -100,7 +108,26 @@ function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): Eff
     plans,
     features,
     permissions,
+    scopes,
   };
+}
+
+/**
+ * Scopes are the union over plans, add-ons and grants, and only those the API declares: a scope a new
+ * version of the document dropped stops granting, while grants on the scopes that remain keep working.
+ */
+function addScopes(catalog: Catalog, scopes: Map<string, Set<string>>, access: ApiAccess): void {
+  const api = catalog.apis.get(access.api);
+  if (!api) return;
+  let set = scopes.get(access.api);
+  if (!set) {
+    set = new Set();
+    scopes.set(access.api, set);
+  }
+  if (access.all) for (const scope of api.scopes) set.add(scope);
+  const wanted = [...(access.scopes ?? [])];
+  for (const roleKey of access.roles ?? []) wanted.push(...(catalog.roles.get(roleKey)?.scopes ?? []));
+  for (const scope of wanted) if (api.scopes.has(scope)) set.add(scope);
 }
 
 /** What a base plan and its add-ons give, stacked the way a subscription stacks them. */

@@ -40,8 +40,32 @@ describe("evaluate, on the shared decision fixture", () => {
     };
     const incremental = Snapshot.compile(empty);
     let revision = 0;
-    const order = ["flags", "features", "permissions", "roles", "plans", "routes", "tenants", "users", "memberships", "subscriptions", "grants"] as const;
-    const kinds = { flags: "flag", features: "feature", permissions: "permission", roles: "role", plans: "plan", routes: "route", tenants: "tenant", users: "user", memberships: "membership", subscriptions: "subscription", grants: "grant" } as const;
+    const order = [
+      "flags",
+      "features",
+      "permissions",
+      "roles",
+      "plans",
+      "routes",
+      "tenants",
+      "users",
+      "memberships",
+      "subscriptions",
+      "grants",
+    ] as const;
+    const kinds = {
+      flags: "flag",
+      features: "feature",
+      permissions: "permission",
+      roles: "role",
+      plans: "plan",
+      routes: "route",
+      tenants: "tenant",
+      users: "user",
+      memberships: "membership",
+      subscriptions: "subscription",
+      grants: "grant",
+    } as const;
     for (const list of order) {
       for (const item of state[list]) incremental.apply([{ kind: kinds[list], after: item }], ++revision);
     }
@@ -63,7 +87,11 @@ describe("snapshot updates", () => {
     expect(evaluate(snapshot, request).reason).toBe("FEATURE_NOT_IN_PLAN");
     const before = fixture.state.subscriptions.find((s) => s.id === "sub-globex")!;
     snapshot.apply([{ kind: "subscription", before, after: { ...before, planKey: "pro" } }], 2);
-    expect(evaluate(snapshot, request)).toMatchObject({ entitled: true, revision: 2, source: { key: "pro" } });
+    expect(evaluate(snapshot, request)).toMatchObject({
+      entitled: true,
+      revision: 2,
+      source: { key: "pro" },
+    });
   });
 
   it("changing a plan changes every tenant on it, including memoised ones", () => {
@@ -71,14 +99,19 @@ describe("snapshot updates", () => {
     const request = { subject: { tenantId: "acme" }, feature: "seats", at };
     expect(evaluate(snapshot, request).limit).toBe(30);
     const pro = fixture.state.plans.find((p) => p.key === "pro")!;
-    snapshot.apply([{ kind: "plan", before: pro, after: { ...pro, features: { ...pro.features, seats: 25 } } }], 2);
+    snapshot.apply(
+      [{ kind: "plan", before: pro, after: { ...pro, features: { ...pro.features, seats: 25 } } }],
+      2,
+    );
     expect(evaluate(snapshot, request).limit).toBe(35);
   });
 
   it("deleting a tenant makes it unknown", () => {
     const snapshot = fresh();
     snapshot.apply([{ kind: "tenant", before: { id: "acme" } }], 2);
-    expect(evaluate(snapshot, { subject: { tenantId: "acme" }, feature: "sso", at }).reason).toBe("TENANT_NOT_FOUND");
+    expect(evaluate(snapshot, { subject: { tenantId: "acme" }, feature: "sso", at }).reason).toBe(
+      "TENANT_NOT_FOUND",
+    );
   });
 
   it("a memo for now does not leak into a check at another time", () => {
@@ -94,7 +127,9 @@ describe("snapshot updates", () => {
     const snapshot = fresh();
     const copy = Snapshot.compile(snapshot.toState());
     for (const c of fixture.cases) {
-      expect(evaluate(copy, toRequest(c.check)).reason, c.name).toBe(evaluate(snapshot, toRequest(c.check)).reason);
+      expect(evaluate(copy, toRequest(c.check)).reason, c.name).toBe(
+        evaluate(snapshot, toRequest(c.check)).reason,
+      );
     }
   });
 });

@@ -1,5 +1,12 @@
 import { grants } from "./catalog";
-import type { CheckRequest, Decision, DecisionSource, Remediation, RouteQuery } from "./decision";
+import type {
+  CheckRequest,
+  Decision,
+  DecisionSource,
+  EntityQuery,
+  Remediation,
+  RouteQuery,
+} from "./decision";
 import {
   defaultGrantValue,
   type Effective,
@@ -9,6 +16,7 @@ import {
 } from "./effective";
 import { evaluateFlag } from "./flags";
 import type { ReasonCode } from "./reasons";
+import { check as checkRelation } from "./relations";
 import { matchRoute } from "./routes";
 import type { Snapshot, TenantEntry } from "./snapshot";
 import type { FeatureValue, User } from "./types";
@@ -45,7 +53,8 @@ export function evaluate(snapshot: Snapshot, request: CheckRequest): Decision {
   if (request.feature !== undefined) return checkFeature(context, request.feature);
   if (request.permission !== undefined) return checkPermission(context, request.permission);
   if (request.route !== undefined) return checkRoute(context, request.route);
-  throw new TypeError("A check names a feature, a permission or a route.");
+  if (request.entity !== undefined) return checkEntity(context, request.entity);
+  throw new TypeError("A check names a feature, a permission, a route or an entity.");
 }
 
 interface Context {
@@ -196,10 +205,11 @@ function checkRoute(context: Context, route: RouteQuery): Decision {
   if (rule.public) return decide(snapshot, true, "ENTITLED", "The route is public.", source);
 
   let last: Decision | undefined;
-  if (rule.scopes && rule.scopes.length > 0) {
-    const held = request.scopes ?? [];
-    const missing = rule.scopes.filter((scope) => !held.includes(scope));
-    if (missing.length > 0) {
+  const alternatives =
+    rule.alternatives ?? (rule.scopes && rule.scopes.length > 0 ? [rule.scopes] : undefined);
+  if (alternatives && alternatives.length > 0) {
+    const missing = missingScopes(context, rule.api, alternatives);
+    if (missing) {
       return deny(snapshot, "SCOPE_MISSING", `The credential lacks scope ${missing.join(", ")}.`, {
         scopes: missing,
       });
@@ -223,6 +233,58 @@ function checkRoute(context: Context, route: RouteQuery): Decision {
       `The route ${rule.method} ${rule.path} requires nothing and is not public.`,
     )
   );
+}
+
+/**
+ * Undefined when some alternative is fully held; otherwise what the nearest alternative lacks. For a rule of
+ * an API, what is held is the credential's scopes (when the request names them) within the tenant's current
+ * entitlement to that API: a downgrade takes effect at once even for credentials issued before it.
+ */
+function missingScopes(
+  context: Context,
+  api: string | undefined,
+  alternatives: string[][],
+): string[] | undefined {
+  const given = context.request.scopes;
+  const entitled = api === undefined ? undefined : effectiveOf(context).scopes.get(api);
+  const holds = (scope: string) =>
+    api === undefined
+      ? given?.includes(scope) === true
+      : entitled?.has(scope) === true && (given === undefined || given.includes(scope));
+  let nearest: string[] | undefined;
+  for (const alternative of alternatives) {
+    const missing = alternative.filter((scope) => !holds(scope));
+    if (missing.length === 0) return undefined;
+    if (!nearest || missing.length < nearest.length) nearest = missing;
+  }
+  return nearest;
+}
+
+function checkEntity(context: Context, entity: EntityQuery): Decision {
+  const { snapshot, user } = context;
+  if (!user) return deny(snapshot, "USER_NOT_FOUND", "An entity is checked for a user: give subject.userId.");
+  const engine = snapshot.relations;
+  const object = `${entity.type}:${entity.id}`;
+  if (!engine) return deny(snapshot, "RELATION_MISSING", "No relationship model is defined.");
+  const result = checkRelation(engine, {
+    object,
+    relation: entity.action,
+    user: `user:${user.id}`,
+    context: context.request.subject.attributes as Record<string, unknown> | undefined,
+    at: context.at,
+  });
+  if (result.error) return deny(snapshot, "RELATION_MISSING", result.error.message);
+  if (!result.allowed) {
+    return deny(
+      snapshot,
+      "RELATION_MISSING",
+      `No relationship gives user "${user.id}" ${entity.action} on ${object}.`,
+    );
+  }
+  return decide(snapshot, true, "ENTITLED", "Entitled.", {
+    type: "relation",
+    key: `${object}#${entity.action}`,
+  });
 }
 
 function decide(

@@ -1,7 +1,9 @@
 import { type Catalog, type CatalogSource, compileCatalog } from "./catalog";
-import type { Effective } from "./effective";
+import { type Effective, effectiveAt } from "./effective";
+import type { RelationEngine } from "./relations";
 import { toMillis } from "./time";
 import type {
+  ApiAccess,
   EnvironmentState,
   FeatureValue,
   Grant,
@@ -27,6 +29,7 @@ export interface CompiledGrant {
   featureKey: string | undefined;
   value: FeatureValue | undefined;
   permissionKey: string | undefined;
+  apiAccess: ApiAccess | undefined;
   start: number | undefined;
   end: number | undefined;
 }
@@ -52,6 +55,7 @@ export type ResourceKind =
   | "plan"
   | "flag"
   | "route"
+  | "api"
   | "tenant"
   | "user"
   | "membership"
@@ -72,6 +76,7 @@ const CATALOG_KINDS = {
   plan: "plans",
   flag: "flags",
   route: "routes",
+  api: "apis",
 } as const satisfies Partial<Record<ResourceKind, keyof CatalogSource>>;
 
 type CatalogKind = keyof typeof CATALOG_KINDS;
@@ -91,9 +96,11 @@ export class Snapshot {
   catalog: Catalog;
   readonly tenants = new Map<string, TenantEntry>();
   readonly users = new Map<string, User>();
+  /** The relationship engine, when the environment has a model; entity checks read it. */
+  relations: RelationEngine | undefined;
 
   private readonly catalogSource: {
-    [K in CatalogKind]: Map<string, CatalogSource[(typeof CATALOG_KINDS)[K]][number]>;
+    [K in CatalogKind]: Map<string, NonNullable<CatalogSource[(typeof CATALOG_KINDS)[K]]>[number]>;
   };
   private readonly tenantRecords = new Map<string, Tenant>();
   private readonly subscriptions = new Map<string, Map<string, Subscription>>();
@@ -109,6 +116,7 @@ export class Snapshot {
       plan: new Map(state.plans.map((x) => [x.key, x])),
       flag: new Map(state.flags.map((x) => [x.key, x])),
       route: new Map(state.routes.map((x) => [x.id, x])),
+      api: new Map((state.apis ?? []).map((x) => [x.key, x])),
     };
     this.catalog = compileCatalog(this.catalogArrays(), 1);
     for (const user of state.users) this.users.set(user.id, user);
@@ -138,6 +146,13 @@ export class Snapshot {
     if (catalogChanged) this.catalog = compileCatalog(this.catalogArrays(), this.catalog.generation + 1);
     for (const id of touched) this.rebuildTenant(id);
     this.revision = Math.max(this.revision, revision);
+  }
+
+  /** The scopes of an API the tenant is entitled to at `at`, sorted; empty for an unknown tenant or API. */
+  entitledScopes(tenantId: string, apiKey: string, at = Date.now()): string[] {
+    const entry = this.tenants.get(tenantId);
+    if (!entry) return [];
+    return [...(effectiveAt(this.catalog, entry, at).scopes.get(apiKey) ?? [])].sort();
   }
 
   /** A subscription by its id or its external key. */
@@ -171,6 +186,7 @@ export class Snapshot {
       plans: [...s.plan.values()],
       flags: [...s.flag.values()],
       routes: [...s.route.values()],
+      apis: [...s.api.values()],
     };
   }
 
@@ -297,6 +313,7 @@ function compileGrant(g: Grant): CompiledGrant {
     featureKey: g.featureKey ?? undefined,
     value: g.value,
     permissionKey: g.permissionKey ?? undefined,
+    apiAccess: g.apiAccess ?? undefined,
     start: toMillis(g.startAt),
     end: toMillis(g.expiresAt),
   };

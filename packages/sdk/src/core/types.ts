@@ -46,6 +46,18 @@ export interface Role {
   scopes?: string[] | undefined;
 }
 
+/**
+ * Access to one API (a name and a major version) that a plan or grant confers: named scopes, the scopes of
+ * roles (bundles of scopes), or every scope the API declares.
+ */
+export interface ApiAccess {
+  /** The API's key, `name@major`: entitlements belong to one major version. */
+  api: string;
+  scopes?: string[] | undefined;
+  roles?: string[] | undefined;
+  all?: boolean | undefined;
+}
+
 export interface Plan {
   key: string;
   name: string;
@@ -54,7 +66,35 @@ export interface Plan {
   kind: "base" | "addon";
   trialDays?: number | null | undefined;
   features: Record<string, FeatureValue>;
+  apiAccess?: ApiAccess[] | undefined;
   archived?: boolean | undefined;
+}
+
+/** One operation of an API, as an enforcement point needs it. */
+export interface ApiOperationRule {
+  /** Stable: the operationId, else `METHOD /path`. */
+  name: string;
+  method: string;
+  /** The document's path template, without the API's base path. */
+  path: string;
+  /** OR of ANDs: a caller passes with every scope of any one list. Empty: public. */
+  alternatives: string[][];
+}
+
+/** An API described by an OpenAPI document, one major version of it. */
+export interface Api {
+  /** `name@major`, e.g. `payments@1`. */
+  key: string;
+  name: string;
+  majorVersion: number;
+  title?: string | undefined;
+  version?: string | undefined;
+  /** Prefix of every operation's path on the wire, e.g. `/v1`. */
+  basePath?: string | undefined;
+  /** The `aud` of tokens for this API; defaults to the key. */
+  audience?: string | undefined;
+  scopes: { name: string; description?: string | undefined }[];
+  operations: ApiOperationRule[];
 }
 
 export interface Tenant {
@@ -100,6 +140,8 @@ export interface Grant {
   featureKey?: string | null | undefined;
   value?: FeatureValue | undefined;
   permissionKey?: string | null | undefined;
+  /** For a grant of API access: the API and what of it. */
+  apiAccess?: ApiAccess | null | undefined;
   startAt?: string | null | undefined;
   expiresAt?: string | null | undefined;
   note?: string | undefined;
@@ -159,6 +201,10 @@ export interface RouteRule {
   featureKey?: string | null | undefined;
   permissionKey?: string | null | undefined;
   scopes?: string[] | undefined;
+  /** OR of ANDs of scopes (from an OpenAPI document); when set, it is what the route requires. */
+  alternatives?: string[][] | undefined;
+  /** The API the rule belongs to: its scopes are checked against the tenant's entitlement to that API. */
+  api?: string | undefined;
   public?: boolean | undefined;
 }
 
@@ -171,6 +217,8 @@ export interface EnvironmentState {
   plans: Plan[];
   flags: Flag[];
   routes: RouteRule[];
+  /** Absent in states written before APIs existed. */
+  apis?: Api[] | undefined;
   tenants: Tenant[];
   users: User[];
   memberships: Membership[];

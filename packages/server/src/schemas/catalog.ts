@@ -52,6 +52,16 @@ export const RoleBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const ApiAccessBody = Type.Object(
+  {
+    api: Type.String({ minLength: 3, maxLength: 200, description: "name@major" }),
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
+    roles: Type.Optional(Type.Array(Key, { maxItems: 100 })),
+    all: Type.Optional(Type.Boolean({ description: "Every scope the API declares" })),
+  },
+  { additionalProperties: false },
+);
+
 export const PlanBody = Type.Object(
   {
     key: Key,
@@ -191,6 +201,7 @@ export const GrantBody = Type.Object(
     featureKey: Type.Optional(Nullable(Key)),
     value: Type.Optional(JsonValue),
     permissionKey: Type.Optional(Nullable(Key)),
+    apiAccess: Type.Optional(Nullable(ApiAccessBody)),
     startAt: Type.Optional(Nullable(Timestamp)),
     expiresAt: Type.Optional(Nullable(Timestamp)),
     note: Type.Optional(Type.String({ maxLength: 2000 })),

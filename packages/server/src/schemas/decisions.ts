@@ -21,13 +21,23 @@ export const CheckBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    entity: Type.Optional(
+      Type.Object(
+        {
+          type: Type.String({ minLength: 1, maxLength: 200 }),
+          id: Type.String({ minLength: 1, maxLength: 400 }),
+          action: Type.String({ minLength: 1, maxLength: 200 }),
+        },
+        { additionalProperties: false, description: "An action on an entity of the relationship model" },
+      ),
+    ),
     requestedUsage: Type.Optional(Type.Number({ minimum: 0 })),
     scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 500 })),
     at: Type.Optional(Timestamp),
   },
   {
     additionalProperties: false,
-    description: "One isEntitledTo question: exactly one of feature, permission, route",
+    description: "One isEntitledTo question: exactly one of feature, permission, route, entity",
   },
 );
 export type CheckBodyType = Static<typeof CheckBody>;

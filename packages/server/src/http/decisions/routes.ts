@@ -16,16 +16,22 @@ const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema };
 
 /** One question per check; a permission is always a user's. Refused here, before the evaluator. */
 function assertOneQuestion(check: CheckBodyType, pointer: string): void {
-  const asked = [check.feature, check.permission, check.route].filter((q) => q !== undefined).length;
+  const asked = [check.feature, check.permission, check.route, check.entity].filter(
+    (q) => q !== undefined,
+  ).length;
   if (asked !== 1) {
-    throw new TesseraError("VALIDATION_FAILED", "A check asks exactly one of feature, permission or route.", [
-      { pointer, message: "give exactly one of feature, permission, route" },
-    ]);
+    throw new TesseraError(
+      "VALIDATION_FAILED",
+      "A check asks exactly one of feature, permission, route or entity.",
+      [{ pointer, message: "give exactly one of feature, permission, route, entity" }],
+    );
   }
-  if (check.permission !== undefined && check.subject.userId === undefined) {
-    throw new TesseraError("VALIDATION_FAILED", "A permission is checked for a user: give subject.userId.", [
-      { pointer: `${pointer}/subject/userId`, message: "required for a permission check" },
-    ]);
+  if ((check.permission !== undefined || check.entity !== undefined) && check.subject.userId === undefined) {
+    throw new TesseraError(
+      "VALIDATION_FAILED",
+      "Permissions and entities are checked for a user: give subject.userId.",
+      [{ pointer: `${pointer}/subject/userId`, message: "required for a permission or entity check" }],
+    );
   }
 }
 

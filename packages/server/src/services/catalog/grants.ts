@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Feature, Grant } from "@tessera/sdk/core";
 import type { GrantInput } from "../../schemas/catalog";
+import { checkApiAccess } from "./apis";
 import { compact, invalid, type KindDefinition, mergePatch, requireReferences } from "./definition";
 import { valueProblem } from "./plans";
 
@@ -14,9 +15,10 @@ export const grants: KindDefinition<Grant, GrantInput, Partial<GrantInput>> = {
     if (before && (before.tenantId !== doc.tenantId || (before.userId ?? null) !== (doc.userId ?? null))) {
       invalid("/tenantId", "A grant cannot move to another tenant or user.");
     }
-    if (!doc.featureKey === !doc.permissionKey) {
-      invalid("", "A grant names exactly one of featureKey and permissionKey.");
+    if ([doc.featureKey, doc.permissionKey, doc.apiAccess].filter(Boolean).length !== 1) {
+      invalid("", "A grant names exactly one of featureKey, permissionKey and apiAccess.");
     }
+    if (doc.apiAccess) await checkApiAccess(tx, doc.apiAccess, "/apiAccess");
     if (doc.permissionKey && doc.value !== undefined) invalid("/value", "A permission grant has no value.");
     await requireReferences(tx, [
       { kind: "tenant", id: doc.tenantId, pointer: "/tenantId" },

@@ -1,4 +1,5 @@
 import type { ResourceKind } from "@tessera/sdk/core";
+import { apis } from "./apis";
 import type { KindDefinition } from "./definition";
 import { features } from "./features";
 import { flags } from "./flags";
@@ -19,6 +20,7 @@ export const KINDS: Record<ResourceKind, KindDefinition> = {
   plan: plans as KindDefinition,
   flag: flags as KindDefinition,
   route: routes as KindDefinition,
+  api: apis as KindDefinition,
   tenant: tenants as KindDefinition,
   user: users as KindDefinition,
   membership: memberships as KindDefinition,

@@ -2,6 +2,7 @@ import type { Feature, FeatureValue, Plan, Subscription } from "@tessera/sdk/cor
 import { type FieldError, TesseraError } from "../../errors";
 import type { PlanInput } from "../../schemas/catalog";
 import type { WriteTransaction } from "../../storage/store";
+import { checkApiAccess } from "./apis";
 import { compact, type KindDefinition, mergePatch, refuseIfUsed } from "./definition";
 
 export const plans: KindDefinition<Plan, PlanInput, Partial<PlanInput>> = {
@@ -18,6 +19,8 @@ export const plans: KindDefinition<Plan, PlanInput, Partial<PlanInput>> = {
   patch: (current, patch) => mergePatch(current, patch),
   async check(tx, doc, before) {
     await checkFeatureValues(tx, doc.features, "/features");
+    for (const [i, access] of (doc.apiAccess ?? []).entries())
+      await checkApiAccess(tx, access, `/apiAccess/${i}`);
     if (before && before.kind !== doc.kind) {
       const subscribers = await subscriptionsUsing(tx, doc.key);
       refuseIfUsed("plan", doc.key, subscribers);

@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { batchCheck, check } from "./check";
+import { createEngine } from "./engine";
+import { expand } from "./expand";
+import { compileModel } from "./model";
+import { DOCS_MODEL } from "./test-model";
+import { TupleStore } from "./tuple-store";
+
+function setup() {
+  const { model, errors } = compileModel(DOCS_MODEL);
+  expect(errors).toEqual([]);
+  const store = new TupleStore();
+  store.write([
+    { object: "group:eng", relation: "member", user: "user:anne" },
+    { object: "folder:root", relation: "viewer", user: "group:eng#member" },
+    { object: "folder:sub", relation: "parent", user: "folder:root" },
+    { object: "document:1", relation: "parent", user: "folder:sub" },
+    { object: "document:1", relation: "owner", user: "user:carl" },
+    { object: "document:1", relation: "blocked", user: "user:carl" },
+  ]);
+  return { engine: createEngine(model!, store), store, model: model! };
+}
+
+describe("check", () => {
+  it("follows arrows and usersets, and explains the grant", () => {
+    const { engine } = setup();
+    const r = check(engine, { object: "document:1", relation: "viewer", user: "user:anne", explain: true });
+    expect(r.allowed).toBe(true);
+    expect(r.reason).toBe("ENTITLED");
+    expect(r.path?.[0]).toBe("document:1#viewer");
+    expect(r.path?.at(-1)).toBe("group:eng#member@user:anne");
+  });
+
+  it("applies exclusion and says why with explain", () => {
+    const { engine } = setup();
+    const r = check(engine, { object: "document:1", relation: "viewer", user: "user:carl", explain: true });
+    expect(r).toMatchObject({ allowed: false, reason: "RELATION_MISSING" });
+    expect(r.notes?.join(" ")).toContain("excluded");
+  });
+
+  it("ignores expired tuples at the evaluation time", () => {
+    const { engine, store } = setup();
+    store.write([{ object: "document:2", relation: "viewer", user: "user:dan", expiresAt: 1_000 }]);
+    expect(
+      check(engine, { object: "document:2", relation: "viewer", user: "user:dan", at: 999 }).allowed,
+    ).toBe(true);
+    expect(
+      check(engine, { object: "document:2", relation: "viewer", user: "user:dan", at: 1_000 }).allowed,
+    ).toBe(false);
+  });
+
+  it("evaluates conditions against the request context and reports missing parameters", () => {
+    const { engine, store } = setup();
+    store.write([
+      { object: "document:3", relation: "viewer", user: "user:eve", condition: { name: "in_office_hours" } },
+    ]);
+    const ask = (context?: Record<string, unknown>) =>
+      check(engine, { object: "document:3", relation: "viewer", user: "user:eve", context });
+    expect(ask({ now: "2024-01-01T10:00:00Z" }).allowed).toBe(true);
+    expect(ask({ now: "2024-01-01T20:00:00Z" }).allowed).toBe(false);
+    expect(ask().error?.code).toBe("CONDITION_ERROR");
+  });
+
+  it("takes contextual tuples and refuses ones the model forbids", () => {
+    const { engine, store } = setup();
+    const before = store.symbols.objectCount;
+    const ok = check(engine, {
+      object: "document:9",
+      relation: "viewer",
+      user: "user:zed",
+      contextualTuples: [{ object: "document:9", relation: "viewer", user: "user:zed" }],
+    });
+    expect(ok.allowed).toBe(true);
+    expect(store.symbols.objectCount).toBe(before);
+    const bad = check(engine, {
+      object: "document:9",
+      relation: "viewer",
+      user: "user:zed",
+      contextualTuples: [{ object: "document:9", relation: "viewer", user: "group:eng#member" }],
+    });
+    expect(bad.error?.code).toBe("INVALID_TUPLE");
+  });
+
+  it("answers input problems with stable codes", () => {
+    const { engine } = setup();
+    expect(check(engine, { object: "nope:1", relation: "viewer", user: "user:a" }).error?.code).toBe(
+      "UNKNOWN_TYPE",
+    );
+    expect(check(engine, { object: "document:1", relation: "nope", user: "user:a" }).error?.code).toBe(
+      "UNKNOWN_RELATION",
+    );
+    expect(check(engine, { object: "document:1", relation: "viewer", user: "a:b:c" }).error?.code).toBe(
+      "INVALID_INPUT",
+    );
+  });
+
+  it("bounds the depth with RELATION_DEPTH_EXCEEDED", () => {
+    const { engine, store } = setup();
+    const chain = Array.from({ length: 30 }, (_, i) => ({
+      object: `group:g${i}`,
+      relation: "member",
+      user: `group:g${i + 1}#member`,
+    }));
+    store.write([...chain, { object: "group:g30", relation: "member", user: "user:deep" }]);
+    expect(check(engine, { object: "group:g0", relation: "member", user: "user:deep" }).error?.code).toBe(
+      "RELATION_DEPTH_EXCEEDED",
+    );
+    expect(check(engine, { object: "group:g10", relation: "member", user: "user:deep" }).allowed).toBe(true);
+  });
+
+  it("treats a cycle as no access", () => {
+    const { engine, store } = setup();
+    store.write([
+      { object: "group:a", relation: "member", user: "group:b#member" },
+      { object: "group:b", relation: "member", user: "group:a#member" },
+    ]);
+    expect(check(engine, { object: "group:a", relation: "member", user: "user:anne" })).toMatchObject({
+      allowed: false,
+    });
+  });
+
+  it("batches independent checks", () => {
+    const { engine } = setup();
+    const results = batchCheck(engine, [
+      { object: "document:1", relation: "viewer", user: "user:anne" },
+      { object: "nope:1", relation: "viewer", user: "user:anne" },
+    ]);
+    expect(results.map((r) => r.allowed)).toEqual([true, false]);
+    expect(results[1]?.error?.code).toBe("UNKNOWN_TYPE");
+  });
+
+  it("sees writes and deletes at once (the index is updated in place)", () => {
+    const { engine, store } = setup();
+    const t = { object: "group:eng", relation: "member", user: "user:anne" };
+    store.delete([t]);
+    expect(check(engine, { object: "document:1", relation: "viewer", user: "user:anne" }).allowed).toBe(
+      false,
+    );
+    store.write([t]);
+    expect(check(engine, { object: "document:1", relation: "viewer", user: "user:anne" }).allowed).toBe(true);
+  });
+});
+
+describe("expand", () => {
+  it("returns one level of the userset tree", () => {
+    const { engine } = setup();
+    const r = expand(engine, { object: "folder:sub", relation: "viewer" });
+    expect(r.tree?.union?.[1]?.leaf).toEqual({
+      tupleToUserset: { tupleset: "folder:sub#parent", computed: ["folder:root#viewer"] },
+    });
+  });
+});

@@ -1,0 +1,351 @@
+import { type Bucket, bucketHas } from "./bucket";
+import { evaluateCondition } from "./conditions";
+import {
+  COMPUTED,
+  type ConditionSet,
+  EXCLUSION,
+  INTERSECTION,
+  type PlanNode,
+  planOf,
+  type RelationEngine,
+  type RelationPlan,
+  THIS,
+  TTU,
+  UNION,
+} from "./engine";
+import { issue, type RelationIssue } from "./errors";
+import { NO_ID, REL_SLOTS, type Symbols } from "./symbols";
+import type { TupleStore } from "./tuple-store";
+
+/** Outcomes of one sub-check. CYCLE means "undecided because it loops back": it never grants. */
+export const FALSE = 0;
+export const TRUE = 1;
+export const CYCLE = 2;
+export const ERROR = 3;
+export type Outcome = typeof FALSE | typeof TRUE | typeof CYCLE | typeof ERROR;
+
+/** Id for an object that no tuple names: every index lookup with it misses. */
+export const UNKNOWN_OBJECT = -2;
+
+export interface RunOptions {
+  context?: Record<string, unknown>;
+  at: number;
+  explain: boolean;
+}
+
+/**
+ * State of one check (or of the checks of one listObjects call, which share a user and so a memo).
+ * The user is fixed for the whole run, so a sub-check is named by one number: `objectId * REL_SLOTS + relId`.
+ */
+export class Run {
+  readonly stores: TupleStore[];
+  readonly sym: Symbols;
+  userObj = NO_ID;
+  userRel = 0;
+  userType = NO_ID;
+  userKey = Number.NaN;
+  userRef = Number.NaN;
+  userWildcard = NO_ID;
+  /** A `type:*` user matches only wildcard tuples, never a plain restriction. */
+  userIsWildcard = false;
+  readonly stack: number[] = [];
+  memo: Map<number, Outcome> | null = null;
+  /** Bumped whenever a result depended on the path taken (a cycle or the depth limit); such results are not memoised. */
+  taint = 0;
+  error: RelationIssue | null = null;
+  readonly trail: string[] | null;
+  readonly notes: string[] | null;
+
+  constructor(
+    readonly engine: RelationEngine,
+    overlay: TupleStore | null,
+    readonly options: RunOptions,
+  ) {
+    this.stores = overlay ? [engine.store, overlay] : [engine.store];
+    this.sym = overlay ? overlay.symbols : engine.store.symbols;
+    this.trail = options.explain ? [] : null;
+    this.notes = options.explain ? [] : null;
+  }
+
+  /** `typeId`/`relId` must be interned already (the engine does that for every model name). */
+  setUser(objectName: string, typeId: number, relId: number): void {
+    this.userObj = this.sym.objectId(objectName);
+    this.userType = typeId;
+    this.userRel = relId;
+    this.userKey = this.userObj === NO_ID ? Number.NaN : this.userObj * REL_SLOTS + relId;
+    this.userRef = typeId * REL_SLOTS + relId;
+    this.userWildcard = relId === 0 ? this.sym.wildcardOf(typeId) : NO_ID;
+    this.userIsWildcard = this.userObj !== NO_ID && this.userObj === this.userWildcard;
+  }
+
+  /** Stands the user's object in for one that no tuple names (see UNKNOWN_OBJECT). */
+  setUserObject(objectId: number): void {
+    this.userObj = objectId;
+    this.userKey = objectId * REL_SLOTS + this.userRel;
+  }
+
+  fail(e: RelationIssue): void {
+    if (
+      !this.error ||
+      (this.error.code !== "RELATION_DEPTH_EXCEEDED" && e.code === "RELATION_DEPTH_EXCEEDED")
+    )
+      this.error = e;
+  }
+
+  note(text: string): void {
+    this.notes?.push(text);
+  }
+}
+
+export function checkRelation(run: Run, objectId: number, plan: RelationPlan, depth: number): Outcome {
+  const key = objectId * REL_SLOTS + plan.relId;
+  // A userset always contains itself: group:x#member is in group:x#member.
+  if (key === run.userKey) return TRUE;
+  if (!plan.reach.has(run.userRef)) return FALSE;
+  if (depth >= run.engine.maxDepth) {
+    run.taint++;
+    run.fail(
+      issue(
+        "RELATION_DEPTH_EXCEEDED",
+        `resolution exceeded the depth limit of ${run.engine.maxDepth}`,
+        "relation",
+      ),
+    );
+    return ERROR;
+  }
+  const memo = run.memo;
+  if (memo !== null) {
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+  }
+  const stack = run.stack;
+  for (let i = 0; i < stack.length; i++) {
+    if (stack[i] === key) {
+      run.taint++;
+      run.note(`cycle at ${run.sym.objectName(objectId)}#${plan.relation}`);
+      return CYCLE;
+    }
+  }
+  stack.push(key);
+  const taint = run.taint;
+  const trailLength = run.trail?.length ?? 0;
+  const result = evalNode(run, objectId, plan, plan.node, depth);
+  stack.pop();
+  if (run.trail) {
+    if (result === TRUE) run.trail.push(`${run.sym.objectName(objectId)}#${plan.relation}`);
+    else run.trail.length = trailLength;
+  } else if (taint === run.taint && result !== ERROR && (depth > 0 || memo !== null)) {
+    if (run.memo === null) run.memo = new Map();
+    run.memo.set(key, result);
+  }
+  return result;
+}
+
+function evalNode(run: Run, objectId: number, plan: RelationPlan, node: PlanNode, depth: number): Outcome {
+  switch (node.k) {
+    case THIS:
+      return evalDirect(run, objectId, plan, depth);
+    case COMPUTED:
+      return checkRelation(run, objectId, node.target, depth + 1);
+    case TTU:
+      return evalTupleToUserset(run, objectId, node, depth);
+    case UNION: {
+      let acc: Outcome = FALSE;
+      for (const child of node.children) {
+        const r = evalNode(run, objectId, plan, child, depth);
+        if (r === TRUE) return TRUE;
+        acc = orOutcome(acc, r);
+      }
+      return acc;
+    }
+    case INTERSECTION: {
+      let acc: Outcome = TRUE;
+      const trailLength = run.trail?.length ?? 0;
+      for (const child of node.children) {
+        const r = evalNode(run, objectId, plan, child, depth);
+        if (r === FALSE) {
+          if (run.trail) run.trail.length = trailLength;
+          return FALSE;
+        }
+        if (r === ERROR || acc === ERROR) acc = ERROR;
+        else if (r === CYCLE) acc = CYCLE;
+      }
+      return acc;
+    }
+    case EXCLUSION: {
+      const base = evalNode(run, objectId, plan, node.base, depth);
+      if (base === FALSE) return FALSE;
+      const trailLength = run.trail?.length ?? 0;
+      const subtract = evalNode(run, objectId, plan, node.subtract, depth);
+      if (run.trail) run.trail.length = trailLength;
+      if (subtract === TRUE) {
+        run.note(`excluded by ${run.sym.objectName(objectId)}#${plan.relation}'s subtracted relation`);
+        return FALSE;
+      }
+      if (base === ERROR || subtract === ERROR) return ERROR;
+      if (base === CYCLE || subtract === CYCLE) return CYCLE;
+      return TRUE;
+    }
+  }
+}
+
+/** Union of undecided outcomes: an error outranks a cycle, which outranks a plain no. */
+function orOutcome(a: Outcome, b: Outcome): Outcome {
+  if (a === ERROR || b === ERROR) return ERROR;
+  if (a === CYCLE || b === CYCLE) return CYCLE;
+  return FALSE;
+}
+
+function evalDirect(run: Run, objectId: number, plan: RelationPlan, depth: number): Outcome {
+  const bucket = objectId * REL_SLOTS + plan.relId;
+  let acc: Outcome = FALSE;
+  const stores = run.stores;
+  for (let i = 0; i < stores.length; i++) {
+    const store = stores[i]!;
+    if (run.userRel === 0) {
+      const direct = store.direct.get(bucket);
+      if (direct !== undefined) {
+        const conds = plan.plain.get(run.userType);
+        if (conds !== undefined && !run.userIsWildcard && bucketHas(direct, run.userObj)) {
+          const g = gate(run, store, bucket, run.userObj * REL_SLOTS, conds);
+          if (g === TRUE) return grant(run, bucket, run.userObj * REL_SLOTS);
+          acc = orOutcome(acc, g);
+        }
+        if (run.userWildcard !== NO_ID) {
+          const wild = plan.wildcard.get(run.userType);
+          if (wild !== undefined && bucketHas(direct, run.userWildcard)) {
+            const g = gate(run, store, bucket, run.userWildcard * REL_SLOTS, wild);
+            if (g === TRUE) return grant(run, bucket, run.userWildcard * REL_SLOTS);
+            acc = orOutcome(acc, g);
+          }
+        }
+      }
+    } else {
+      const conds = plan.usersetRefs.get(run.userRef);
+      if (conds !== undefined && bucketHas(store.usersets.get(bucket), run.userKey)) {
+        const g = gate(run, store, bucket, run.userKey, conds);
+        if (g === TRUE) return grant(run, bucket, run.userKey);
+        acc = orOutcome(acc, g);
+      }
+    }
+  }
+  if (plan.usersetRefs.size === 0) return acc;
+  for (let i = 0; i < stores.length; i++) {
+    const store = stores[i]!;
+    const sets = store.usersets.get(bucket);
+    if (sets === undefined) continue;
+    const r = followUsersets(run, store, bucket, sets, plan, depth);
+    if (r === TRUE) return TRUE;
+    acc = orOutcome(acc, r);
+  }
+  return acc;
+}
+
+function followUsersets(
+  run: Run,
+  store: TupleStore,
+  bucket: number,
+  sets: Bucket,
+  plan: RelationPlan,
+  depth: number,
+): Outcome {
+  let acc: Outcome = FALSE;
+  for (const subject of typeof sets === "number" ? [sets] : sets) {
+    if (subject === run.userKey) continue;
+    const rel = subject % REL_SLOTS;
+    const obj = (subject - rel) / REL_SLOTS;
+    const typeId = run.sym.objectType(obj);
+    const conds = plan.usersetRefs.get(typeId * REL_SLOTS + rel);
+    if (conds === undefined) continue;
+    const target = planOf(run.engine, typeId, rel);
+    if (target === undefined || !target.reach.has(run.userRef)) continue;
+    const g = gate(run, store, bucket, subject, conds);
+    if (g !== TRUE) {
+      acc = orOutcome(acc, g);
+      continue;
+    }
+    const r = checkRelation(run, obj, target, depth + 1);
+    if (r === TRUE) {
+      run.trail?.push(`${tupleName(run, bucket, subject)}`);
+      return TRUE;
+    }
+    acc = orOutcome(acc, r);
+  }
+  return acc;
+}
+
+function evalTupleToUserset(
+  run: Run,
+  objectId: number,
+  node: Extract<PlanNode, { k: typeof TTU }>,
+  depth: number,
+): Outcome {
+  const bucket = objectId * REL_SLOTS + node.tupleset.relId;
+  let acc: Outcome = FALSE;
+  const stores = run.stores;
+  for (let i = 0; i < stores.length; i++) {
+    const store = stores[i]!;
+    const parents = store.direct.get(bucket);
+    if (parents === undefined) continue;
+    for (const parent of typeof parents === "number" ? [parents] : parents) {
+      const typeId = run.sym.objectType(parent);
+      const target = node.targets.get(typeId);
+      if (target === undefined || !target.reach.has(run.userRef)) continue;
+      const conds = node.tupleset.plain.get(typeId);
+      if (conds === undefined || run.sym.wildcardOf(typeId) === parent) continue;
+      const g = gate(run, store, bucket, parent * REL_SLOTS, conds);
+      if (g !== TRUE) {
+        acc = orOutcome(acc, g);
+        continue;
+      }
+      const r = checkRelation(run, parent, target, depth + 1);
+      if (r === TRUE) {
+        run.trail?.push(tupleName(run, bucket, parent * REL_SLOTS));
+        return TRUE;
+      }
+      acc = orOutcome(acc, r);
+    }
+  }
+  return acc;
+}
+
+/**
+ * Whether a stored tuple counts under the current model and request: it must match a type restriction
+ * with its condition (tuples written under an older model are ignored, as OpenFGA does), be unexpired,
+ * and its condition must hold.
+ */
+export function gate(
+  run: Run,
+  store: TupleStore,
+  bucket: number,
+  subject: number,
+  conds: ConditionSet,
+): Outcome {
+  const meta = store.meta.size === 0 ? undefined : store.meta.get(bucket)?.get(subject);
+  if (meta === undefined) return conds.has("") ? TRUE : FALSE;
+  if (meta.expiresAt !== undefined && meta.expiresAt <= run.options.at) {
+    run.note(`${tupleName(run, bucket, subject)} expired at ${new Date(meta.expiresAt).toISOString()}`);
+    return FALSE;
+  }
+  const c = meta.condition;
+  if (c === undefined) return conds.has("") ? TRUE : FALSE;
+  const compiled = conds.has(c.name) ? run.engine.model.conditions.get(c.name) : undefined;
+  if (compiled === undefined) return FALSE;
+  const out = evaluateCondition(compiled, c.context, run.options.context);
+  if (out.error !== undefined) {
+    run.fail(issue("CONDITION_ERROR", `${tupleName(run, bucket, subject)}: ${out.error}`, "context"));
+    return ERROR;
+  }
+  if (!out.met) run.note(`condition '${c.name}' of ${tupleName(run, bucket, subject)} is not met`);
+  return out.met ? TRUE : FALSE;
+}
+
+function grant(run: Run, bucket: number, subject: number): Outcome {
+  run.trail?.push(tupleName(run, bucket, subject));
+  return TRUE;
+}
+
+export function tupleName(run: Run, bucket: number, subject: number): string {
+  const rel = bucket % REL_SLOTS;
+  return `${run.sym.objectName((bucket - rel) / REL_SLOTS)}#${run.sym.relationName(rel)}@${run.sym.subjectName(subject)}`;
+}

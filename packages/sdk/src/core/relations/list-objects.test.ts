@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { createEngine } from "./engine";
+import { listObjects } from "./list-objects";
+import { listUsers } from "./list-users";
+import { compileModel } from "./model";
+import { DOCS_MODEL } from "./test-model";
+import { TupleStore } from "./tuple-store";
+
+function setup() {
+  const store = new TupleStore();
+  const docs = Array.from({ length: 25 }, (_, i) => ({
+    object: `document:${String(i).padStart(2, "0")}`,
+    relation: "parent",
+    user: "folder:f",
+  }));
+  store.write([
+    ...docs,
+    { object: "folder:f", relation: "viewer", user: "group:g#member" },
+    { object: "group:g", relation: "member", user: "user:anne" },
+  ]);
+  store.write([{ object: "document:07", relation: "blocked", user: "user:anne" }]);
+  return createEngine(compileModel(DOCS_MODEL).model!, store);
+}
+
+describe("listObjects", () => {
+  it("pages through every object with a cursor and never truncates silently", () => {
+    const engine = setup();
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = listObjects(engine, {
+        type: "document",
+        relation: "viewer",
+        user: "user:anne",
+        pageSize: 10,
+        cursor,
+      });
+      expect(page.error).toBeUndefined();
+      expect(page.objects.length).toBeLessThanOrEqual(10);
+      seen.push(...page.objects);
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(24);
+    expect(seen).not.toContain("document:07");
+  });
+
+  it("refuses a cursor it did not issue", () => {
+    expect(
+      listObjects(setup(), { type: "document", relation: "viewer", user: "user:anne", cursor: "x" }).error
+        ?.code,
+    ).toBe("INVALID_CURSOR");
+  });
+});
+
+describe("listUsers", () => {
+  it("lists users and usersets by filter", () => {
+    const engine = setup();
+    expect(
+      listUsers(engine, { object: "document:01", relation: "viewer", userFilters: [{ type: "user" }] }).users,
+    ).toEqual(["user:anne"]);
+    expect(
+      listUsers(engine, { object: "document:07", relation: "viewer", userFilters: [{ type: "user" }] }).users,
+    ).toEqual([]);
+    expect(
+      listUsers(engine, {
+        object: "folder:f",
+        relation: "viewer",
+        userFilters: [{ type: "group", relation: "member" }],
+      }).users,
+    ).toEqual(["group:g#member"]);
+  });
+});
