@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testBackends } from "../../testing/backends";
+import { startTestServer, type TestServer } from "../../testing/server";
+
+describe("Tessera's own API description", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(testBackends()[0]!);
+  });
+  afterAll(async () => server?.close());
+
+  it("is OpenAPI 3.1 with a stable, unique operationId on every operation", async () => {
+    const response = await server.call("GET", "/openapi.json", undefined, null);
+    expect(response.statusCode).toBe(200);
+    const doc = response.json();
+    expect(doc.openapi).toBe("3.1.0");
+    const ids: string[] = [];
+    for (const [path, item] of Object.entries(
+      doc.paths as Record<string, Record<string, { operationId?: string }>>,
+    )) {
+      for (const [method, op] of Object.entries(item)) {
+        expect(op.operationId, `${method.toUpperCase()} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+        ids.push(op.operationId!);
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(
+      expect.arrayContaining(["check", "checkBatch", "createFeature", "listPlans", "setMember"]),
+    );
+  });
+
+  it("documents requests with the schemas that validate them", async () => {
+    const doc = (await server.call("GET", "/openapi.json", undefined, null)).json();
+    const create = doc.paths["/v1/features"].post;
+    const schema = create.requestBody.content["application/json"].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(["key", "name", "type"]));
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it("is browsable at /docs", async () => {
+    const response = await server.tessera.app.inject({ method: "GET", url: "/docs/" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toContain("text/html");
+  });
+});

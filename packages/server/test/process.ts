@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const REPO = resolve(import.meta.dirname, "..", "..", "..");
+
+export interface ServerProcess {
+  url: string;
+  /** The bootstrap token, when this start was the first on its data folder. */
+  token: string | undefined;
+  dataDir: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => done(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "tessera-e2e-"));
+}
+
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Starts `tessera serve` as its own process, exactly as `npm start` does, and waits until it listens. */
+export async function startServerProcess(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "packages/server/src/cli/main.ts",
+      "serve",
+      "--data-dir",
+      dataDir,
+      "--port",
+      String(port),
+      "--log-level",
+      "warn",
+      ...extraArgs,
+    ],
+    { cwd: REPO, env: { ...process.env, DATABASE_URL: "" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 30_000);
+    const poll = setInterval(() => {
+      if (output.includes("Tessera listening on")) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        done();
+      }
+    }, 50);
+    child.once("exit", (code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      fail(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  const token = /^\s+(tsr_mgmt_\S+)$/m.exec(output)?.[1];
+  return {
+    url,
+    token,
+    dataDir,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once("exit", () => done());
+        child.kill("SIGTERM");
+      }),
+  };
+}
