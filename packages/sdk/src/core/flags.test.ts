@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { evaluateFlag, type FlagContext } from "./flags";
+import { fnv1a, inRollout, rolloutBucket } from "./hash";
+import type { Flag, FlagCondition } from "./types";
+
+const context = (over: Partial<FlagContext> = {}): FlagContext => ({
+  tenant: { id: "acme", attributes: { region: "eu", seats: 12, tags: ["beta", "vip"] } },
+  user: { id: "anne", attributes: { role: "owner" } },
+  plans: ["pro"],
+  attributes: { country: "DE" },
+  ...over,
+});
+
+const flag = (over: Partial<Flag>): Flag => ({ key: "f", enabled: true, default: false, ...over });
+
+describe("rollout hash", () => {
+  it("is FNV-1a, stable across releases and runtimes", () => {
+    // Published FNV-1a 32-bit test vectors: changing the hash would move every tenant's bucket.
+    expect(fnv1a("")).toBe(0x811c9dc5);
+    expect(fnv1a("a")).toBe(0xe40c292c);
+    expect(fnv1a("foobar")).toBe(0xbf9cf968);
+  });
+
+  it("spreads subjects evenly and honours the percentage", () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `tenant-${i}`);
+    const share = ids.filter((id) => inRollout("new-ui", id, 25)).length / ids.length;
+    expect(share).toBeGreaterThan(0.23);
+    expect(share).toBeLessThan(0.27);
+    expect(ids.every((id) => inRollout("x", id, 100))).toBe(true);
+    expect(ids.some((id) => inRollout("x", id, 0))).toBe(false);
+  });
+
+  it("grows monotonically: raising the percentage never drops a subject", () => {
+    const ids = Array.from({ length: 2_000 }, (_, i) => `t${i}`);
+    const at10 = ids.filter((id) => inRollout("f", id, 10));
+    expect(at10.every((id) => inRollout("f", id, 30))).toBe(true);
+    expect(rolloutBucket("f", "t1")).toBe(rolloutBucket("f", "t1"));
+  });
+});
+
+describe("flag targeting", () => {
+  it("an off flag serves false whatever its rules", () => {
+    expect(evaluateFlag(flag({ enabled: false, default: true }), context()).on).toBe(false);
+  });
+
+  it("the first matching rule decides; all its conditions must hold", () => {
+    const f = flag({
+      rules: [
+        { conditions: [{ attribute: "tenant.region", operator: "eq", values: ["us"] }], serve: true },
+        {
+          conditions: [
+            { attribute: "tenant.plan", operator: "in", values: ["pro", "enterprise"] },
+            { attribute: "user.role", operator: "eq", values: ["owner"] },
+          ],
+          serve: true,
+        },
+      ],
+    });
+    expect(evaluateFlag(f, context())).toEqual({ on: true, rule: 1 });
+    expect(evaluateFlag(f, context({ user: { id: "bob", attributes: { role: "member" } } }))).toEqual({
+      on: false,
+      rule: -1,
+    });
+  });
+
+  it("compares numbers, strings, lists and presence", () => {
+    const on = (condition: FlagCondition) =>
+      evaluateFlag(flag({ rules: [{ conditions: [condition], serve: true }] }), context()).on;
+    expect(on({ attribute: "tenant.seats", operator: "gte", values: [12] })).toBe(true);
+    expect(on({ attribute: "tenant.seats", operator: "gt", values: [12] })).toBe(false);
+    expect(on({ attribute: "tenant.seats", operator: "eq", values: ["12"] })).toBe(true);
+    expect(on({ attribute: "tenant.tags", operator: "in", values: ["vip"] })).toBe(true);
+    expect(on({ attribute: "tenant.tags", operator: "not_in", values: ["blocked"] })).toBe(true);
+    expect(on({ attribute: "country", operator: "starts_with", values: ["D"] })).toBe(true);
+    expect(on({ attribute: "tenant.missing", operator: "exists" })).toBe(false);
+    expect(on({ attribute: "tenant.missing", operator: "not_exists" })).toBe(true);
+    expect(on({ attribute: "tenant.region", operator: "lt", values: [5] })).toBe(false);
+    expect(on({ attribute: "user.id", operator: "neq", values: ["anne"] })).toBe(false);
+  });
+
+  it("a rule's rollout serves the opposite to those outside it, and buckets by user when asked", () => {
+    const f = flag({ bucketBy: "user", rules: [{ conditions: [], rollout: 50, serve: true }] });
+    const users = Array.from({ length: 400 }, (_, i) => ({ id: `u${i}` }));
+    const served = users.filter((user) => evaluateFlag(f, context({ user })).on).length;
+    expect(served).toBeGreaterThan(150);
+    expect(served).toBeLessThan(250);
+  });
+
+  it("without a matching rule, the rollout, then the default", () => {
+    expect(evaluateFlag(flag({ rollout: 100 }), context()).on).toBe(true);
+    expect(evaluateFlag(flag({ rollout: 0, default: true }), context()).on).toBe(false);
+    expect(evaluateFlag(flag({ default: true }), context()).on).toBe(true);
+  });
+});
