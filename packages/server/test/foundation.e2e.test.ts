@@ -1,6 +1,6 @@
 import { inRollout, TesseraClient } from "@tessera/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { removeDataDir, type ServerProcess, startServerProcess, tempDataDir } from "./process";
+import { removeDataDir, runCli, type ServerProcess, startServerProcess, tempDataDir } from "./process";
 
 const sleepUntil = (time: number) =>
   new Promise((done) => setTimeout(done, Math.max(0, time - Date.now()) + 250));
@@ -10,11 +10,12 @@ const sleepUntil = (time: number) =>
  * with the SDK's client, and decisions asked as time really passes — a grant expiring and a future-dated
  * subscription starting, with no restart and no job — then a restart on the same data folder.
  */
-describe("the service end to end", () => {
+describe("the service end to end", { timeout: 180_000 }, () => {
   const dataDir = tempDataDir();
   let server: ServerProcess;
   let client: TesseraClient;
   let token: string;
+  let serverKey = "";
   let grantExpiresAt: number;
   let futureStartsAt: number;
   const rolloutTenants = Array.from({ length: 24 }, (_, i) => `startup-${i}`);
@@ -116,7 +117,7 @@ describe("the service end to end", () => {
       await client.tenants.create({ id });
       await client.subscriptions.create({ tenantId: id, planKey: "pro" });
     }
-  });
+  }, 240_000);
 
   afterAll(async () => {
     await server?.stop();
@@ -266,6 +267,22 @@ describe("the service end to end", () => {
 
   it("keeps everything across a restart, and prints no new token", async () => {
     await server.stop();
+    // PGlite's data folder belongs to one process at a time: the CLI makes its key while the server is down.
+    const made = runCli([
+      "token",
+      "create",
+      "--data-dir",
+      dataDir,
+      "--environment",
+      "development",
+      "--kind",
+      "server",
+      "--name",
+      "edge",
+    ]);
+    expect(made.status, made.stderr).toBe(0);
+    serverKey = /^(tsr_sk_\S+)$/m.exec(made.stdout)?.[1] ?? "";
+    expect(serverKey).toMatch(/^tsr_sk_/);
     server = await startServerProcess(dataDir);
     expect(server.token).toBeUndefined();
     expect(server.output()).not.toContain("tsr_mgmt_");

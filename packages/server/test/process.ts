@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -63,7 +63,7 @@ export async function startServerProcess(dataDir: string, extraArgs: string[] = 
   });
   const url = `http://127.0.0.1:${port}`;
   await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 120_000);
     const poll = setInterval(() => {
       if (output.includes("Tessera listening on")) {
         clearInterval(poll);
@@ -90,4 +90,19 @@ export async function startServerProcess(dataDir: string, extraArgs: string[] = 
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** Runs the `tessera` CLI to completion, as a user would from the checkout. */
+export function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "packages/server/src/cli/main.ts", ...args],
+    {
+      cwd: REPO,
+      env: { ...process.env, DATABASE_URL: "" },
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

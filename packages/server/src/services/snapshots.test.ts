@@ -1,0 +1,57 @@
+import { evaluate } from "@tessera/sdk/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Store } from "../storage/store";
+import { testBackends } from "../testing/backends";
+import { SnapshotRegistry } from "./snapshots";
+
+for (const backend of testBackends()) {
+  describe(`snapshot registry on ${backend.name}`, () => {
+    let store: Store;
+    const env = "env_snap";
+
+    beforeAll(async () => {
+      store = await backend.open();
+      await store.createEnvironment({ id: env, key: "snap", name: "Snap" });
+    });
+    afterAll(async () => store?.close());
+
+    const write = (registry: SnapshotRegistry, id: string) =>
+      store
+        .write(env, "test", (tx) => tx.create("tenant", id, { id }))
+        .then((r) => registry.applyWrite(env, r.revision, r.changes));
+
+    it("applies writes that commit out of order in revision order", async () => {
+      const registry = new SnapshotRegistry(store);
+      await registry.get(env);
+      await Promise.all(Array.from({ length: 10 }, (_, i) => write(registry, `t${i}`)));
+      const snapshot = registry.current(env)!;
+      expect(snapshot.revision).toBe((await store.getEnvironment(env))!.revision);
+      expect(snapshot.tenants.size).toBe(10);
+    });
+
+    it("loses no write that lands while a reload is in flight", async () => {
+      const registry = new SnapshotRegistry(store);
+      await registry.get(env);
+      const writes = Array.from({ length: 5 }, (_, i) => write(registry, `during-${i}`));
+      const reloads = [registry.reload(env), registry.reload(env)];
+      await Promise.all([...writes, ...reloads]);
+      const snapshot = registry.current(env)!;
+      expect(snapshot.revision).toBe((await store.getEnvironment(env))!.revision);
+      for (let i = 0; i < 5; i++) {
+        expect(evaluate(snapshot, { subject: { tenantId: `during-${i}` }, feature: "x" }).reason).toBe(
+          "FEATURE_NOT_FOUND",
+        );
+      }
+    });
+
+    it("catches up with a write made by another process through a reload", async () => {
+      const registry = new SnapshotRegistry(store);
+      await registry.get(env);
+      await store.write(env, "elsewhere", (tx) => tx.create("tenant", "remote", { id: "remote" }));
+      expect(registry.current(env)!.tenants.has("remote")).toBe(false);
+      await registry.reload(env);
+      expect(registry.current(env)!.tenants.has("remote")).toBe(true);
+      registry.close();
+    });
+  });
+}
