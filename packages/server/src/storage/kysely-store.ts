@@ -1,5 +1,9 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import type { CredentialStore } from "./credential-store";
 import { type DatabaseOptions, migrate, openDatabase } from "./database";
+import { KyselyCredentialStore } from "./kysely-credential-store";
+import { KyselyRelationshipStore } from "./kysely-relationship-store";
+import type { RelationshipStore } from "./relationship-store";
 import type { ChangesTable, Database, EnvironmentsTable, ResourcesTable, TokensTable } from "./schema";
 import {
   type ChangeListOptions,
@@ -24,7 +28,13 @@ export class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     readonly backend: "pglite" | "postgres",
     private readonly closeDatabase: () => Promise<void>,
-  ) {}
+  ) {
+    this.relationships = new KyselyRelationshipStore(db);
+    this.credentials = new KyselyCredentialStore(db);
+  }
+
+  readonly relationships: RelationshipStore;
+  readonly credentials: CredentialStore;
 
   /** Opens the database and brings its schema up to date. */
   static async open(options: DatabaseOptions): Promise<KyselyStore> {

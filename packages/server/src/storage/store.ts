@@ -1,3 +1,6 @@
+import type { CredentialStore } from "./credential-store";
+import type { RelationshipStore } from "./relationship-store";
+
 /**
  * The storage interface. Every backend (PGlite, PostgreSQL) implements it and passes the one conformance
  * suite in store.conformance.ts. The contract of each method is written on it; caches wrap a Store, they
@@ -101,6 +104,8 @@ export interface EnvironmentState {
 
 export interface Store {
   readonly backend: "pglite" | "postgres";
+  readonly relationships: RelationshipStore;
+  readonly credentials: CredentialStore;
 
   /** Creates an environment at revision 0. Throws StoreConflict("DUPLICATE_KEY") if the key is taken. */
   createEnvironment(input: { id: string; key: string; name: string }): Promise<Environment>;
