@@ -196,7 +196,7 @@ function permissionSource(context: Context, user: User, key: string): DecisionSo
 }
 
 function checkRoute(context: Context, route: RouteQuery): Decision {
-  const { snapshot, request } = context;
+  const { snapshot } = context;
   const match = matchRoute(snapshot.catalog.routes, route.method, route.path);
   if (!match)
     return deny(snapshot, "ROUTE_NOT_FOUND", `No route matches ${route.method.toUpperCase()} ${route.path}.`);

@@ -6,6 +6,8 @@ export * from "./flags";
 export * from "./hash";
 export * from "./lookup";
 export * from "./reasons";
+/** The relationship engine, as a namespace: its `check`, `CheckRequest`… would collide with the evaluator's. */
+export * as relations from "./relations";
 export * from "./routes";
 export * from "./snapshot";
 export * from "./time";

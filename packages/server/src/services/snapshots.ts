@@ -1,5 +1,15 @@
 import { type Change, type EnvironmentState, type ResourceKind, Snapshot } from "@tessera/sdk/core";
-import type { ChangeRecord, Store, StoredResource } from "../storage/store";
+import type { ChangeRecord, Store, StoredResource, EnvironmentState as StoredState } from "../storage/store";
+
+/**
+ * Keeps state derived beside a snapshot (the relationship engine) in step with it. `loaded` runs after a
+ * snapshot is compiled from the database and before anyone sees it; `applied` runs after each write's
+ * changes are applied, in revision order.
+ */
+export interface SnapshotListener {
+  loaded(environmentId: string, snapshot: Snapshot, state: StoredState): Promise<void>;
+  applied(environmentId: string, snapshot: Snapshot, changes: readonly Change[]): void;
+}
 
 interface Entry {
   snapshot: Snapshot | undefined;
@@ -21,6 +31,7 @@ const GAP_RELOAD_MS = 1_000;
  */
 export class SnapshotRegistry {
   private readonly entries = new Map<string, Entry>();
+  private readonly listeners: SnapshotListener[] = [];
 
   constructor(private readonly store: Store) {}
 
@@ -45,16 +56,24 @@ export class SnapshotRegistry {
       await this.get(environmentId);
       return;
     }
-    this.drain(environmentId, entry);
-    if (entry.snapshot.revision >= revision) return;
+    // While a reload reads the database, writes only queue: applied to the old snapshot they would be lost
+    // when the new one replaces it. The reload drains the queue, and this call returns once it has.
+    if (!entry.loading) this.drain(environmentId, entry);
+    if (entry.snapshot.revision >= revision && !entry.loading) return;
     await new Promise<void>((resolve) => entry.waiters.push({ revision, resolve }));
   }
 
   /** Drops and reloads an environment's snapshot from the database. */
   async reload(environmentId: string): Promise<Snapshot> {
     const entry = this.entry(environmentId);
-    entry.loading = this.load(environmentId, entry);
+    // One load at a time: a second one finishing first would let the first replace a newer snapshot.
+    entry.loading ??= this.load(environmentId, entry);
     return entry.loading;
+  }
+
+  /** Registers a listener; snapshots loaded before it was registered are not replayed to it. */
+  listen(listener: SnapshotListener): void {
+    this.listeners.push(listener);
   }
 
   close(): void {
@@ -78,7 +97,9 @@ export class SnapshotRegistry {
 
   private async load(environmentId: string, entry: Entry): Promise<Snapshot> {
     const state = await this.store.loadState(environmentId);
-    entry.snapshot = Snapshot.compile(toEnvironmentState(state.revision, state.resources));
+    const snapshot = Snapshot.compile(toEnvironmentState(state.revision, state.resources));
+    for (const listener of this.listeners) await listener.loaded(environmentId, snapshot, state);
+    entry.snapshot = snapshot;
     entry.loading = undefined;
     this.drain(environmentId, entry);
     return entry.snapshot;
@@ -95,6 +116,7 @@ export class SnapshotRegistry {
     ) {
       entry.pending.delete(snapshot.revision + 1);
       snapshot.apply(next, snapshot.revision + 1);
+      for (const listener of this.listeners) listener.applied(environmentId, snapshot, next);
     }
     entry.waiters = entry.waiters.filter((w) => {
       if (w.revision > snapshot.revision) return true;
