@@ -74,6 +74,7 @@ export const PlanBody = Type.Object(
       description:
         "Feature key → value: true/false for boolean, a number or null (unlimited) for limit, JSON for config",
     }),
+    apiAccess: Type.Optional(Type.Array(ApiAccessBody, { maxItems: 100 })),
     archived: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
