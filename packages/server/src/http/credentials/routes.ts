@@ -1,0 +1,259 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { PageQuery, ProblemSchema } from "../../schemas/common";
+import {
+  ApiKeyCreateBody,
+  type ApiKeyCreateBodyType,
+  ApiKeyPatchBody,
+  type ApiKeyPatchBodyType,
+  ApplicationCreateBody,
+  type ApplicationCreateBodyType,
+  ApplicationParams,
+  ApplicationPatchBody,
+  type ApplicationPatchBodyType,
+  KeyParams,
+  KeyVerificationSchema,
+  RotateBody,
+  VerifyKeyBody,
+  type VerifyKeyBodyType,
+} from "../../schemas/credentials";
+import { principalOf, requireRight } from "../auth";
+import type { Services } from "../services";
+
+const errors = {
+  201: Type.Unknown(),
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  422: ProblemSchema,
+};
+
+/** Applications, their client secrets and API keys (manage), and key verification for gateways (decide). */
+export function registerCredentialRoutes(app: FastifyInstance, services: Services): void {
+  const { applications, apiKeys, tokens } = services;
+  const manage = requireRight(tokens, "manage");
+  const decide = requireRight(tokens, "decide");
+  const env = (request: Parameters<typeof principalOf>[0]) => principalOf(request).environmentId;
+  const tags = ["applications"];
+
+  app.post(
+    "/v1/applications",
+    {
+      onRequest: manage,
+      schema: { operationId: "createApplication", tags, body: ApplicationCreateBody, response: errors },
+    },
+    async (request, reply) => {
+      const { application, clientSecret } = await applications.create(
+        env(request),
+        request.body as ApplicationCreateBodyType,
+      );
+      // The secret is in this response and nowhere else, ever.
+      return reply.code(201).send({ ...application, clientSecret });
+    },
+  );
+
+  app.get(
+    "/v1/applications",
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "listApplications",
+        tags,
+        querystring: Type.Composite([PageQuery, Type.Object({ tenantId: Type.Optional(Type.String()) })]),
+        response: errors,
+      },
+    },
+    async (request) => applications.list(env(request), request.query as never),
+  );
+
+  app.get(
+    "/v1/applications/:id",
+    {
+      onRequest: manage,
+      schema: { operationId: "getApplication", tags, params: ApplicationParams, response: errors },
+    },
+    async (request) => applications.get(env(request), (request.params as { id: string }).id),
+  );
+
+  app.patch(
+    "/v1/applications/:id",
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "updateApplication",
+        tags,
+        params: ApplicationParams,
+        body: ApplicationPatchBody,
+        response: errors,
+      },
+    },
+    async (request) =>
+      applications.update(
+        env(request),
+        (request.params as { id: string }).id,
+        request.body as ApplicationPatchBodyType,
+      ),
+  );
+
+  app.delete(
+    "/v1/applications/:id",
+    {
+      onRequest: manage,
+      schema: { operationId: "revokeApplication", tags, params: ApplicationParams, response: errors },
+    },
+    async (request) => applications.revoke(env(request), (request.params as { id: string }).id),
+  );
+
+  app.post(
+    "/v1/applications/:id/secret/rotate",
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "rotateClientSecret",
+        tags,
+        params: ApplicationParams,
+        body: RotateBody,
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { application, clientSecret } = await applications.rotateSecret(
+        env(request),
+        (request.params as { id: string }).id,
+        (request.body as { gracePeriodSeconds: number }).gracePeriodSeconds,
+      );
+      return { ...application, clientSecret };
+    },
+  );
+
+  const keyTags = ["api-keys"];
+
+  app.post(
+    "/v1/applications/:id/keys",
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "createApiKey",
+        tags: keyTags,
+        params: ApplicationParams,
+        body: ApiKeyCreateBody,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const { apiKey, key } = await apiKeys.create(
+        env(request),
+        (request.params as { id: string }).id,
+        request.body as ApiKeyCreateBodyType,
+      );
+      return reply.code(201).send({ ...apiKey, key });
+    },
+  );
+
+  app.get(
+    "/v1/applications/:id/keys",
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "listApiKeys",
+        tags: keyTags,
+        params: ApplicationParams,
+        querystring: PageQuery,
+        response: errors,
+      },
+    },
+    async (request) =>
+      apiKeys.list(env(request), (request.params as { id: string }).id, request.query as never),
+  );
+
+  app.get(
+    "/v1/applications/:id/keys/:keyId",
+    {
+      onRequest: manage,
+      schema: { operationId: "getApiKey", tags: keyTags, params: KeyParams, response: errors },
+    },
+    async (request) => {
+      const { id, keyId } = request.params as { id: string; keyId: string };
+      return apiKeys.get(env(request), id, keyId);
+    },
+  );
+
+  app.patch(
+    "/v1/applications/:id/keys/:keyId",
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "updateApiKey",
+        tags: keyTags,
+        params: KeyParams,
+        body: ApiKeyPatchBody,
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { id, keyId } = request.params as { id: string; keyId: string };
+      return apiKeys.update(env(request), id, keyId, request.body as ApiKeyPatchBodyType);
+    },
+  );
+
+  app.delete(
+    "/v1/applications/:id/keys/:keyId",
+    {
+      onRequest: manage,
+      schema: { operationId: "revokeApiKey", tags: keyTags, params: KeyParams, response: errors },
+    },
+    async (request) => {
+      const { id, keyId } = request.params as { id: string; keyId: string };
+      return apiKeys.revoke(env(request), id, keyId);
+    },
+  );
+
+  app.post(
+    "/v1/applications/:id/keys/:keyId/rotate",
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "rotateApiKey",
+        tags: keyTags,
+        params: KeyParams,
+        body: RotateBody,
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { id, keyId } = request.params as { id: string; keyId: string };
+      const { apiKey, key, previous } = await apiKeys.rotate(
+        env(request),
+        id,
+        keyId,
+        (request.body as { gracePeriodSeconds: number }).gracePeriodSeconds,
+      );
+      return { ...apiKey, key, previous };
+    },
+  );
+
+  app.post(
+    "/v1/keys/verify",
+    {
+      onRequest: decide,
+      schema: {
+        operationId: "verifyApiKey",
+        tags: keyTags,
+        description: "An invalid key is an answer ({valid: false, code}), not an error.",
+        body: VerifyKeyBody,
+        response: { 200: KeyVerificationSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const body = request.body as VerifyKeyBodyType;
+      return apiKeys.verify(env(request), body.key, {
+        ip: body.ip,
+        route: body.route,
+        scopes: body.scopes,
+        at: body.at === undefined ? undefined : new Date(body.at),
+      });
+    },
+  );
+}

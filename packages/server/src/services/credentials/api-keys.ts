@@ -1,0 +1,325 @@
+import { randomBytes } from "node:crypto";
+import { type FieldError, TesseraError } from "../../errors";
+import type { ApiKeyPatch, ApiKeyRecord, TimeWindow } from "../../storage/credential-store";
+import { type Store, StoreConflict } from "../../storage/store";
+import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
+import type { SnapshotRegistry } from "../snapshots";
+import type { ApplicationService } from "./applications";
+import { checkCidrs, checkTimeWindow, compileAllowList } from "./key-policy";
+import { LastUsedRecorder } from "./last-used";
+import { type IndexedKey, type KeyVerification, type KeyVerificationRequest, verifyKey } from "./verify-key";
+
+/** Recognisable by prefix: a production key leaking into a test setup (or a log) is obvious. */
+export const LIVE_KEY_PREFIX = "tsr_live_";
+export const TEST_KEY_PREFIX = "tsr_test_";
+export const PRODUCTION_ENVIRONMENT = "production";
+
+const REFRESH_MS = 5_000;
+
+export interface ApiKeyView {
+  id: string;
+  applicationId: string;
+  tenantId: string;
+  name: string | null;
+  api: string;
+  /** The prefix and the last four characters. */
+  display: string;
+  scopes: string[] | null;
+  ipAllowList: string[] | null;
+  timeWindow: TimeWindow | null;
+  metadata: Record<string, unknown>;
+  expiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  replacedBy: string | null;
+}
+
+export interface CreateApiKeyInput {
+  name?: string | undefined;
+  api?: string | undefined;
+  scopes?: string[] | undefined;
+  expiresAt?: string | undefined;
+  ipAllowList?: string[] | undefined;
+  timeWindow?: TimeWindow | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+export interface UpdateApiKeyInput {
+  name?: string | null | undefined;
+  scopes?: string[] | null | undefined;
+  expiresAt?: string | null | undefined;
+  ipAllowList?: string[] | null | undefined;
+  timeWindow?: TimeWindow | null | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+/**
+ * API keys of applications: shown once, SHA-256 at rest, the last characters kept for display. Verification
+ * reads an in-memory index by hash (as tokens.ts does) and notes the last use for a batched write, so the
+ * request never waits on the database.
+ */
+export class ApiKeyService {
+  private byHash = new Map<string, IndexedKey>();
+  private environmentKeys = new Map<string, string>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly lastUsed: LastUsedRecorder;
+
+  constructor(
+    private readonly store: Store,
+    private readonly snapshots: SnapshotRegistry,
+    private readonly applications: ApplicationService,
+  ) {
+    this.lastUsed = new LastUsedRecorder(store.credentials);
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.lastUsed.start();
+    this.timer = setInterval(() => void this.refresh().catch(() => {}), REFRESH_MS);
+    this.timer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.lastUsed.stop();
+  }
+
+  async refresh(): Promise<void> {
+    const [keys, environments] = await Promise.all([
+      this.store.credentials.listAllApiKeys(),
+      this.store.listEnvironments(),
+    ]);
+    this.environmentKeys = new Map(environments.map((e) => [e.id, e.key]));
+    this.byHash = new Map(keys.map((k) => [k.keyHash, indexed(k)]));
+  }
+
+  /** Writes pending last-used times now (tests, shutdown). */
+  flushLastUsed(): Promise<void> {
+    return this.lastUsed.flush();
+  }
+
+  async create(
+    environmentId: string,
+    applicationId: string,
+    input: CreateApiKeyInput,
+  ): Promise<{ apiKey: ApiKeyView; key: string }> {
+    const application = await this.applications.record(environmentId, applicationId);
+    if (application.revokedAt !== null) {
+      throw new TesseraError("INVALID_STATE", `The application "${applicationId}" is revoked.`);
+    }
+    const api = input.api ?? application.defaultApi;
+    if (!api) {
+      throw new TesseraError("VALIDATION_FAILED", "Name the API the key is for.", [
+        { pointer: "/api", message: "required: the application has no default API" },
+      ]);
+    }
+    const errors = await this.checkPolicies(environmentId, application.tenantId, api, input);
+    if (errors.length > 0)
+      throw new TesseraError("VALIDATION_FAILED", errors.map((e) => e.message).join(" "), errors);
+    const { record, secret } = await this.newKey(environmentId, application.id, application.tenantId, api, {
+      name: input.name ?? null,
+      scopes: input.scopes ?? null,
+      ipAllowList: input.ipAllowList ?? null,
+      timeWindow: input.timeWindow ?? null,
+      metadata: input.metadata ?? {},
+      expiresAt: input.expiresAt ?? null,
+    });
+    const created = await this.store.credentials.createApiKey(record).catch(conflict);
+    this.byHash.set(created.keyHash, indexed(created));
+    return { apiKey: view(created), key: secret };
+  }
+
+  async list(
+    environmentId: string,
+    applicationId: string,
+    query: { cursor?: string | undefined; limit?: number | undefined },
+  ): Promise<{ items: ApiKeyView[]; nextCursor?: string }> {
+    await this.applications.record(environmentId, applicationId);
+    const limit = query.limit ?? 100;
+    const rows = await this.store.credentials.listApiKeys(environmentId, applicationId, {
+      after: query.cursor,
+      limit: limit + 1,
+    });
+    const page: { items: ApiKeyView[]; nextCursor?: string } = { items: rows.slice(0, limit).map(view) };
+    if (rows.length > limit) page.nextCursor = rows[limit - 1]!.id;
+    return page;
+  }
+
+  async get(environmentId: string, applicationId: string, id: string): Promise<ApiKeyView> {
+    return view(await this.record(environmentId, applicationId, id));
+  }
+
+  async update(
+    environmentId: string,
+    applicationId: string,
+    id: string,
+    input: UpdateApiKeyInput,
+  ): Promise<ApiKeyView> {
+    const current = await this.record(environmentId, applicationId, id);
+    if (current.revokedAt !== null)
+      throw new TesseraError("INVALID_STATE", `The API key "${id}" is revoked.`);
+    const errors = await this.checkPolicies(environmentId, current.tenantId, current.api, {
+      scopes: input.scopes ?? undefined,
+      ipAllowList: input.ipAllowList ?? undefined,
+      timeWindow: input.timeWindow ?? undefined,
+    });
+    if (errors.length > 0)
+      throw new TesseraError("VALIDATION_FAILED", errors.map((e) => e.message).join(" "), errors);
+    const patch: ApiKeyPatch = {};
+    if (input.name !== undefined) patch.name = input.name;
+    if (input.scopes !== undefined) patch.scopes = input.scopes;
+    if (input.expiresAt !== undefined) patch.expiresAt = input.expiresAt;
+    if (input.ipAllowList !== undefined) patch.ipAllowList = input.ipAllowList;
+    if (input.timeWindow !== undefined) patch.timeWindow = input.timeWindow;
+    if (input.metadata !== undefined) patch.metadata = input.metadata;
+    const updated = await this.store.credentials.updateApiKey(environmentId, id, patch);
+    if (!updated) throw notFound(id);
+    this.byHash.set(updated.keyHash, indexed(updated));
+    return view(updated);
+  }
+
+  async revoke(environmentId: string, applicationId: string, id: string): Promise<ApiKeyView> {
+    await this.record(environmentId, applicationId, id);
+    const revoked = await this.store.credentials.revokeApiKey(environmentId, id);
+    if (!revoked) throw notFound(id);
+    this.byHash.set(revoked.keyHash, indexed(revoked));
+    return view(revoked);
+  }
+
+  /** A new key with the same settings; the old one keeps working for `gracePeriodSeconds`, then expires. */
+  async rotate(
+    environmentId: string,
+    applicationId: string,
+    id: string,
+    gracePeriodSeconds: number,
+  ): Promise<{ apiKey: ApiKeyView; key: string; previous: ApiKeyView }> {
+    const current = await this.record(environmentId, applicationId, id);
+    if (current.revokedAt !== null)
+      throw new TesseraError("INVALID_STATE", `The API key "${id}" is revoked.`);
+    const { record, secret } = await this.newKey(
+      environmentId,
+      applicationId,
+      current.tenantId,
+      current.api,
+      {
+        name: current.name,
+        scopes: current.scopes,
+        ipAllowList: current.ipAllowList,
+        timeWindow: current.timeWindow,
+        metadata: current.metadata,
+        expiresAt: current.expiresAt,
+      },
+    );
+    const { old, next } = await this.store.credentials
+      .rotateApiKey(environmentId, id, record, new Date(Date.now() + gracePeriodSeconds * 1000))
+      .catch(conflict);
+    this.byHash.set(old.keyHash, indexed(old));
+    this.byHash.set(next.keyHash, indexed(next));
+    return { apiKey: view(next), key: secret, previous: view(old) };
+  }
+
+  /** Answers from memory. Keys of other environments are NOT_FOUND: a gateway sees only its own. */
+  async verify(
+    environmentId: string,
+    secret: string,
+    request: KeyVerificationRequest,
+  ): Promise<KeyVerification> {
+    const hash = hashSecret(secret);
+    const entry = this.byHash.get(hash);
+    // The map lookup finds the candidate; the constant-time compare is what accepts it.
+    if (!entry || !sameHash(entry.key.keyHash, hash) || entry.key.environmentId !== environmentId) {
+      return { valid: false, code: "NOT_FOUND" };
+    }
+    const snapshot = this.snapshots.current(environmentId) ?? (await this.snapshots.get(environmentId));
+    const application = this.applications.cached(entry.key.applicationId);
+    const result = verifyKey(
+      entry,
+      application,
+      snapshot,
+      this.environmentKeys.get(environmentId) ?? "",
+      request,
+    );
+    if (result.code !== "NOT_FOUND") this.lastUsed.note(entry.key.id, new Date());
+    return result;
+  }
+
+  private async record(environmentId: string, applicationId: string, id: string): Promise<ApiKeyRecord> {
+    const key = await this.store.credentials.getApiKey(environmentId, id);
+    if (!key || key.applicationId !== applicationId) throw notFound(id);
+    return key;
+  }
+
+  private async newKey(
+    environmentId: string,
+    applicationId: string,
+    tenantId: string,
+    api: string,
+    settings: Pick<ApiKeyRecord, "name" | "scopes" | "ipAllowList" | "timeWindow" | "metadata" | "expiresAt">,
+  ) {
+    const environment = await this.store.getEnvironment(environmentId);
+    if (!environment) throw new TesseraError("NOT_FOUND", `No environment "${environmentId}" exists.`);
+    this.environmentKeys.set(environment.id, environment.key);
+    const prefix = environment.key === PRODUCTION_ENVIRONMENT ? LIVE_KEY_PREFIX : TEST_KEY_PREFIX;
+    const secret = generateSecret(prefix);
+    const record = {
+      id: `key_${randomBytes(16).toString("hex")}`,
+      environmentId,
+      applicationId,
+      tenantId,
+      api,
+      keyHash: hashSecret(secret),
+      display: displayOf(secret, prefix),
+      ...settings,
+    };
+    return { record, secret };
+  }
+
+  /** A narrowing must stay inside what the tenant is entitled to now; policies must parse. */
+  private async checkPolicies(
+    environmentId: string,
+    tenantId: string,
+    api: string,
+    input: Pick<CreateApiKeyInput, "scopes" | "ipAllowList" | "timeWindow">,
+  ): Promise<FieldError[]> {
+    const snapshot = await this.snapshots.get(environmentId);
+    if (!snapshot.catalog.apis.has(api)) {
+      throw new TesseraError("REFERENCE_NOT_FOUND", `No API "${api}" exists.`, [
+        { pointer: "/api", message: `No API "${api}" exists.`, code: "REFERENCE_NOT_FOUND" },
+      ]);
+    }
+    const errors: FieldError[] = [];
+    if (input.scopes) {
+      const entitled = new Set(snapshot.entitledScopes(tenantId, api));
+      input.scopes.forEach((scope, i) => {
+        if (!entitled.has(scope)) {
+          errors.push({
+            pointer: `/scopes/${i}`,
+            message: `The tenant "${tenantId}" is not entitled to "${scope}" of "${api}".`,
+          });
+        }
+      });
+    }
+    if (input.ipAllowList) errors.push(...checkCidrs(input.ipAllowList, "/ipAllowList"));
+    if (input.timeWindow) errors.push(...checkTimeWindow(input.timeWindow, "/timeWindow"));
+    return errors;
+  }
+}
+
+function indexed(key: ApiKeyRecord): IndexedKey {
+  return { key, allowList: key.ipAllowList ? compileAllowList(key.ipAllowList) : undefined };
+}
+
+function view({ keyHash: _, environmentId: __, ...key }: ApiKeyRecord): ApiKeyView {
+  return key;
+}
+
+function notFound(id: string): TesseraError {
+  return new TesseraError("NOT_FOUND", `No API key "${id}" exists for this application.`);
+}
+
+function conflict(error: unknown): never {
+  if (error instanceof StoreConflict) throw new TesseraError(error.code, error.message);
+  throw error;
+}

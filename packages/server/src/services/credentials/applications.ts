@@ -1,0 +1,283 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { TesseraError } from "../../errors";
+import type { ApplicationPatch, ApplicationRecord, ClientSecretRecord } from "../../storage/credential-store";
+import { type Store, StoreConflict } from "../../storage/store";
+import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
+import type { SnapshotRegistry } from "../snapshots";
+
+export const CLIENT_SECRET_PREFIX = "tsr_cs_";
+/** Tokens live at most a day: it bounds how long a rotated signing key stays in the JWKS. */
+export const MAX_TOKEN_TTL_SECONDS = 86_400;
+export const DEFAULT_TOKEN_TTL_SECONDS = 900;
+
+/** How often the client index is re-read, so other processes' changes arrive. */
+const REFRESH_MS = 5_000;
+
+export interface ApplicationView {
+  id: string;
+  clientId: string;
+  environmentId: string;
+  tenantId: string;
+  name: string;
+  api: string | null;
+  tokenTtlSeconds: number;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  revokedAt: string | null;
+  secrets?: { id: string; display: string; createdAt: string; expiresAt: string | null }[];
+}
+
+export interface CreateApplicationInput {
+  tenantId: string;
+  name: string;
+  api?: string | undefined;
+  tokenTtlSeconds?: number | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+export interface UpdateApplicationInput {
+  name?: string | undefined;
+  api?: string | null | undefined;
+  tokenTtlSeconds?: number | null | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+export type ClientAuthentication =
+  | { valid: true; application: ApplicationRecord }
+  | { valid: false; code: "UNKNOWN_CLIENT" | "BAD_SECRET" | "APPLICATION_REVOKED" };
+
+interface ClientEntry {
+  application: ApplicationRecord;
+  secrets: ClientSecretRecord[];
+}
+
+/**
+ * Applications (API consumers of a tenant) and their OAuth2 client credentials. The client_id is the
+ * application's id, unique across environments; secrets are shown once and kept as SHA-256 hashes.
+ * Authentication reads an in-memory index (as tokens.ts does): this process's writes update it at once,
+ * other processes' arrive within a refresh.
+ */
+export class ApplicationService {
+  private clients = new Map<string, ClientEntry>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly snapshots: SnapshotRegistry,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch(() => {}), REFRESH_MS);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  async refresh(): Promise<void> {
+    const [applications, secrets] = await Promise.all([
+      this.store.credentials.listAllApplications(),
+      this.store.credentials.listClientSecrets(),
+    ]);
+    const clients = new Map<string, ClientEntry>(
+      applications.map((a) => [a.id, { application: a, secrets: [] }]),
+    );
+    for (const s of secrets) clients.get(s.applicationId)?.secrets.push(s);
+    this.clients = clients;
+  }
+
+  async create(
+    environmentId: string,
+    input: CreateApplicationInput,
+  ): Promise<{ application: ApplicationView; clientSecret: string }> {
+    await this.checkReferences(environmentId, input.tenantId, input.api);
+    const id = `app_${randomBytes(16).toString("hex")}`;
+    const secret = generateSecret(CLIENT_SECRET_PREFIX);
+    const secretRecord = {
+      id: `cs_${randomUUID().replaceAll("-", "")}`,
+      secretHash: hashSecret(secret),
+      display: displayOf(secret, CLIENT_SECRET_PREFIX),
+      expiresAt: null,
+    };
+    const application = await this.store.credentials
+      .createApplication(
+        {
+          id,
+          environmentId,
+          tenantId: input.tenantId,
+          name: input.name,
+          defaultApi: input.api ?? null,
+          tokenTtlSeconds: input.tokenTtlSeconds ?? null,
+          metadata: input.metadata ?? {},
+        },
+        secretRecord,
+      )
+      .catch(conflict);
+    const secrets = [{ ...secretRecord, applicationId: id, createdAt: application.createdAt }];
+    this.clients.set(id, { application, secrets });
+    return { application: view(application, secrets), clientSecret: secret };
+  }
+
+  async list(
+    environmentId: string,
+    query: { cursor?: string | undefined; limit?: number | undefined; tenantId?: string | undefined },
+  ): Promise<{ items: ApplicationView[]; nextCursor?: string }> {
+    const limit = query.limit ?? 100;
+    const rows = await this.store.credentials.listApplications(environmentId, {
+      after: query.cursor,
+      limit: limit + 1,
+      tenantId: query.tenantId,
+    });
+    const page: { items: ApplicationView[]; nextCursor?: string } = {
+      items: rows.slice(0, limit).map((a) => view(a)),
+    };
+    if (rows.length > limit) page.nextCursor = rows[limit - 1]!.id;
+    return page;
+  }
+
+  async get(environmentId: string, id: string): Promise<ApplicationView> {
+    const application = await this.record(environmentId, id);
+    return view(application, await this.store.credentials.listClientSecrets(id));
+  }
+
+  /** The stored application, or NOT_FOUND. */
+  async record(environmentId: string, id: string): Promise<ApplicationRecord> {
+    const application = await this.store.credentials.getApplication(environmentId, id);
+    if (!application) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+    return application;
+  }
+
+  async update(environmentId: string, id: string, input: UpdateApplicationInput): Promise<ApplicationView> {
+    const current = await this.record(environmentId, id);
+    if (current.revokedAt !== null) throw revoked(id);
+    if (input.api) await this.checkReferences(environmentId, current.tenantId, input.api);
+    const patch: ApplicationPatch = {};
+    if (input.name !== undefined) patch.name = input.name;
+    if (input.api !== undefined) patch.defaultApi = input.api;
+    if (input.tokenTtlSeconds !== undefined) patch.tokenTtlSeconds = input.tokenTtlSeconds;
+    if (input.metadata !== undefined) patch.metadata = input.metadata;
+    const updated = await this.store.credentials.updateApplication(environmentId, id, patch);
+    if (!updated) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+    this.setApplication(updated);
+    return this.get(environmentId, id);
+  }
+
+  /** Revokes the application and its API keys: no new token or key check succeeds from now on. */
+  async revoke(environmentId: string, id: string): Promise<ApplicationView> {
+    const application = await this.store.credentials.revokeApplication(environmentId, id);
+    if (!application) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+    this.setApplication(application);
+    return view(application);
+  }
+
+  /** A new secret, shown once; the others stay valid for `gracePeriodSeconds`, then stop. */
+  async rotateSecret(
+    environmentId: string,
+    id: string,
+    gracePeriodSeconds: number,
+  ): Promise<{ application: ApplicationView; clientSecret: string }> {
+    const current = await this.record(environmentId, id);
+    if (current.revokedAt !== null) throw revoked(id);
+    const secret = generateSecret(CLIENT_SECRET_PREFIX);
+    await this.store.credentials
+      .rotateClientSecret(
+        id,
+        {
+          id: `cs_${randomUUID().replaceAll("-", "")}`,
+          secretHash: hashSecret(secret),
+          display: displayOf(secret, CLIENT_SECRET_PREFIX),
+        },
+        new Date(Date.now() + gracePeriodSeconds * 1000),
+      )
+      .catch(conflict);
+    const secrets = await this.store.credentials.listClientSecrets(id);
+    this.clients.set(id, { application: current, secrets });
+    return { application: view(current, secrets), clientSecret: secret };
+  }
+
+  /** Checks client credentials against the index. Every unexpired secret is compared, in constant time. */
+  authenticate(clientId: string, secret: string, at = Date.now()): ClientAuthentication {
+    const entry = this.clients.get(clientId);
+    const hash = hashSecret(secret);
+    if (!entry) return { valid: false, code: "UNKNOWN_CLIENT" };
+    let matched = false;
+    for (const s of entry.secrets) {
+      const live = s.expiresAt === null || Date.parse(s.expiresAt) > at;
+      if (sameHash(s.secretHash, hash) && live) matched = true;
+    }
+    if (!matched) return { valid: false, code: "BAD_SECRET" };
+    if (entry.application.revokedAt !== null) return { valid: false, code: "APPLICATION_REVOKED" };
+    return { valid: true, application: entry.application };
+  }
+
+  /** From the index: what token checks read, never waiting on the database. */
+  cached(id: string): ApplicationRecord | undefined {
+    return this.clients.get(id)?.application;
+  }
+
+  /** This process's own writes reach the index at once, not at the next refresh. */
+  private setApplication(application: ApplicationRecord): void {
+    const entry = this.clients.get(application.id);
+    if (entry) entry.application = application;
+    else this.clients.set(application.id, { application, secrets: [] });
+  }
+
+  private async checkReferences(
+    environmentId: string,
+    tenantId: string,
+    api: string | undefined,
+  ): Promise<void> {
+    const snapshot = await this.snapshots.get(environmentId);
+    const errors = [];
+    if (!snapshot.tenants.has(tenantId)) {
+      errors.push({
+        pointer: "/tenantId",
+        message: `No tenant "${tenantId}" exists.`,
+        code: "REFERENCE_NOT_FOUND",
+      });
+    }
+    if (api !== undefined && !snapshot.catalog.apis.has(api)) {
+      errors.push({ pointer: "/api", message: `No API "${api}" exists.`, code: "REFERENCE_NOT_FOUND" });
+    }
+    if (errors.length > 0) {
+      throw new TesseraError("REFERENCE_NOT_FOUND", errors.map((e) => e.message).join(" "), errors);
+    }
+  }
+}
+
+function view(application: ApplicationRecord, secrets?: ClientSecretRecord[]): ApplicationView {
+  const result: ApplicationView = {
+    id: application.id,
+    clientId: application.id,
+    environmentId: application.environmentId,
+    tenantId: application.tenantId,
+    name: application.name,
+    api: application.defaultApi,
+    tokenTtlSeconds: application.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
+    metadata: application.metadata,
+    createdAt: application.createdAt,
+    updatedAt: application.updatedAt,
+    revokedAt: application.revokedAt,
+  };
+  if (secrets) {
+    result.secrets = secrets.map((s) => ({
+      id: s.id,
+      display: s.display,
+      createdAt: s.createdAt,
+      expiresAt: s.expiresAt,
+    }));
+  }
+  return result;
+}
+
+function revoked(id: string): TesseraError {
+  return new TesseraError("INVALID_STATE", `The application "${id}" is revoked.`);
+}
+
+function conflict(error: unknown): never {
+  if (error instanceof StoreConflict) throw new TesseraError(error.code, error.message);
+  throw error;
+}
