@@ -1,3 +1,24 @@
+export * from "../access";
+export {
+  type BearerExpressMiddleware,
+  type BearerExpressRequest,
+  requireAccess as requireAccessExpress,
+} from "./bearer-express";
+export {
+  type BearerFastifyHook,
+  type BearerFastifyRequest,
+  requireAccess as requireAccessFastify,
+} from "./bearer-fastify";
+export { accessOf, type BearerFetchGuard, requireAccess as requireAccessFetch } from "./bearer-fetch";
+export {
+  type AccessDeniedBody,
+  type AccessGrant,
+  type AccessGuardSource,
+  type AccessRefusal,
+  accessGuardOf,
+  grantOf,
+  refusalOf,
+} from "./bearer-guard";
 export {
   type ExpressLikeRequest,
   type ExpressLikeResponse,

@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { loadConfig, SETTINGS } from "../config";
 import { VERSION } from "../http/app";
 import { runCheck } from "./check";
+import { type GatewayFlags, runGateway } from "./gateway";
 import { runMigrate } from "./migrate";
 import { runServe } from "./serve";
 import { runTokenCreate } from "./token";
@@ -58,6 +59,29 @@ program
   .action(async (flags) => {
     process.exitCode = await runCheck(flags);
   });
+
+program
+  .command("gateway")
+  .description("Run a reverse proxy that enforces one API's scopes in front of its upstream")
+  .requiredOption("--api <key>", "the API to enforce, name@major")
+  .requiredOption("--upstream <url>", "where allowed requests go")
+  .option("--port <port>", "port to listen on", "8080")
+  .option("--host <host>", "address to listen on", "127.0.0.1")
+  .option(
+    "--tessera-url <url>",
+    "Tessera's URL (env TESSERA_URL)",
+    process.env.TESSERA_URL ?? "http://127.0.0.1:4000",
+  )
+  .option("--token <key>", "server key with the decide right (env TESSERA_TOKEN)", process.env.TESSERA_TOKEN)
+  .option("--issuer <url>", "the tokens' iss; default: from Tessera's OAuth metadata")
+  .option("--jwks-uri <url>", "where the signing keys are; default: from Tessera's OAuth metadata")
+  .option("--no-api-keys", "accept OAuth2 access tokens only")
+  .option("--key-cache <seconds>", "how long an API key verification is reused", "5")
+  .option("--refresh <seconds>", "reload the API definition this often; 0 never", "60")
+  .option("--forward-credentials", "pass Authorization and x-api-key on to the upstream")
+  .option("--trust-proxy", "trust X-Forwarded-For for the caller's address")
+  .option("--log-level <level>", "log level", "warn")
+  .action(async (flags: GatewayFlags) => runGateway(flags));
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -1,0 +1,108 @@
+import replyFrom from "@fastify/reply-from";
+import type { AccessGuard, AccessOutcome } from "@tessera/sdk/middleware";
+import { refusalOf } from "@tessera/sdk/middleware";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import { upstreamHeaders } from "./headers";
+
+export interface GatewayOptions {
+  guard: AccessGuard;
+  /** Where allowed requests go, e.g. `http://127.0.0.1:3000` (a path is prefixed to every request's). */
+  upstream: string;
+  /** Pass Authorization and x-api-key on to the upstream. Off by default: it gets the x-tessera-* headers. */
+  forwardCredentials?: boolean;
+  /** pino options, or false. */
+  logger?: boolean | object;
+  /** Trust X-Forwarded-For for the caller's address (when the gateway itself sits behind a proxy). */
+  trustProxy?: boolean;
+  /** Upstream timeout, ms. */
+  timeoutMs?: number;
+  /** What the health endpoint reports besides the API. */
+  health?: () => Record<string, unknown>;
+}
+
+/** The gateway's own endpoint; every other path belongs to the upstream API. */
+export const HEALTH_PATH = "/_gateway/health";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    tesseraAccess: AccessOutcome | undefined;
+  }
+}
+
+/**
+ * A reverse proxy enforcing one API: each request is checked by the access guard before its body is read
+ * (an onRequest hook), and only allowed ones reach the upstream. No database and no call to Tessera per
+ * request: the guard holds the route table, the JWKS and the verified tokens in memory.
+ */
+export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const upstream = new URL(options.upstream);
+  const prefix = upstream.pathname.replace(/\/+$/, "");
+  const forwardCredentials = options.forwardCredentials ?? false;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // A line per request would cost more than the check itself; refusals are visible to the caller.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: options.trustProxy ?? false,
+  });
+  app.decorateRequest("tesseraAccess", undefined);
+
+  app.get(HEALTH_PATH, async () => ({
+    status: "ok",
+    api: options.guard.api.key,
+    operations: options.guard.api.operations.length,
+    ...options.health?.(),
+  }));
+
+  await app.register(async (proxy) => {
+    // Bodies are streamed through untouched, whatever their type: the upstream parses them, not the gateway.
+    proxy.removeAllContentTypeParsers();
+    proxy.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+
+    proxy.addHook("onRequest", async (request, reply) => {
+      if (ambiguousPath(request.url))
+        return reply.code(400).header("cache-control", "no-store").send({
+          error: "invalid_request",
+          message: "The request path is not in normal form.",
+          reason: "BAD_PATH",
+        });
+      const outcome = await options.guard(request.method, request.url, request.headers, { ip: request.ip });
+      if (outcome.allowed) {
+        request.tesseraAccess = outcome;
+        return;
+      }
+      if (outcome.status === 503) request.log.warn({ reason: outcome.reason }, "access check unavailable");
+      const refusal = refusalOf(outcome);
+      return reply.code(refusal.status).headers(refusal.headers).send(refusal.body);
+    });
+
+    await proxy.register(replyFrom, {
+      base: upstream.origin,
+      undici: { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 },
+    });
+
+    const forward = (request: import("fastify").FastifyRequest, reply: import("fastify").FastifyReply) =>
+      reply.from(`${prefix}${request.url}`, {
+        timeout: options.timeoutMs ?? 30_000,
+        rewriteRequestHeaders: (req, headers) =>
+          upstreamHeaders(headers, req.tesseraAccess, forwardCredentials) as typeof headers,
+      });
+    proxy.all("/", forward);
+    proxy.all("/*", forward);
+  });
+  return app;
+}
+
+/**
+ * Dot segments and encoded slashes: the guard matches the path as written, while the upstream may
+ * normalise it (`/v1/public/../admin` → `/v1/admin`), so a path the two could read differently is refused.
+ */
+export function ambiguousPath(url: string): boolean {
+  const end = url.search(/[?#]/);
+  const path = (end === -1 ? url : url.slice(0, end)).toLowerCase();
+  if (path.includes("%2f") || path.includes("%5c") || path.includes("\\")) return true;
+  for (const segment of path.split("/")) {
+    const decoded = segment.replaceAll("%2e", ".");
+    if (decoded === "." || decoded === "..") return true;
+  }
+  return false;
+}
