@@ -8,6 +8,8 @@ export interface Config {
   dataDir: string;
   logLevel: string;
   bodyLimit: number;
+  /** The OAuth issuer and the base of its endpoints' URLs. */
+  publicUrl: string;
 }
 
 /** Every setting, its environment variable and its default. The README's table is made from this list. */
@@ -48,6 +50,13 @@ export const SETTINGS = [
     default: "1048576",
     help: "Largest request body in bytes",
   },
+  {
+    key: "publicUrl",
+    env: "TESSERA_PUBLIC_URL",
+    flag: "--public-url <url>",
+    default: "",
+    help: "The URL clients reach the server at: the OAuth issuer; empty: http://<host>:<port>",
+  },
 ] as const;
 
 type SettingKey = (typeof SETTINGS)[number]["key"];
@@ -70,5 +79,6 @@ export function loadConfig(flags: Partial<Record<SettingKey, string>> = {}, env 
     dataDir: resolve(value("dataDir")),
     logLevel: value("logLevel"),
     bodyLimit,
+    publicUrl: (value("publicUrl") || `http://${value("host")}:${port}`).replace(/\/+$/, ""),
   };
 }

@@ -2,10 +2,18 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "./config";
 import { buildApp } from "./http/app";
 import type { Services } from "./http/services";
+import { ApiService } from "./services/apis/api-service";
 import { CatalogService } from "./services/catalog/catalog-service";
 import { ChangeService } from "./services/changes";
+import { ApiKeyService } from "./services/credentials/api-keys";
+import { ApplicationService } from "./services/credentials/applications";
 import { DecisionService } from "./services/decisions";
 import { type Bootstrap, EnvironmentService } from "./services/environments";
+import { OAuthService } from "./services/oauth/oauth-service";
+import { SigningKeyService } from "./services/oauth/signing-keys";
+import { RelationshipModelService } from "./services/relationships/model-service";
+import { RelationIndex } from "./services/relationships/relation-index";
+import { RelationshipService } from "./services/relationships/relationship-service";
 import { SnapshotRegistry } from "./services/snapshots";
 import { TokenService } from "./services/tokens";
 import { KyselyStore } from "./storage/kysely-store";
@@ -20,30 +28,54 @@ export interface Tessera {
   close(): Promise<void>;
 }
 
-export function createServices(store: Store): Services & { snapshots: SnapshotRegistry } {
+export function createServices(
+  store: Store,
+  options: { publicUrl?: string | undefined } = {},
+): Services & { snapshots: SnapshotRegistry } {
   const snapshots = new SnapshotRegistry(store);
+  // Before any snapshot loads: every snapshot gets its relationship engine.
+  const relationIndex = new RelationIndex(store.relationships);
+  snapshots.listen(relationIndex);
   const tokens = new TokenService(store);
+  const catalog = new CatalogService(store, snapshots);
+  const applications = new ApplicationService(store, snapshots);
+  const issuer = (options.publicUrl ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, "");
   return {
     snapshots,
     tokens,
-    catalog: new CatalogService(store, snapshots),
+    catalog,
     decisions: new DecisionService(snapshots),
     environments: new EnvironmentService(store, snapshots, tokens),
     changes: new ChangeService(store),
+    apis: new ApiService(catalog, snapshots),
+    relationships: new RelationshipService(store, snapshots, relationIndex),
+    relationshipModel: new RelationshipModelService(store, snapshots),
+    applications,
+    apiKeys: new ApiKeyService(store, snapshots, applications),
+    oauth: new OAuthService(store, snapshots, applications, new SigningKeyService(store), issuer),
   };
 }
+
+/** The OAuth issuer when none is configured: the default listen address. */
+const DEFAULT_PUBLIC_URL = "http://127.0.0.1:4000";
 
 /** Opens the store (migrating it), bootstraps a first start, loads every snapshot, and builds the app. */
 export async function createTessera(
   config: Pick<Config, "databaseUrl" | "dataDir" | "bodyLimit"> & {
     logger?: boolean | object;
     store?: Store;
+    /** The OAuth issuer: the URL clients reach this server at. */
+    publicUrl?: string | undefined;
   },
 ): Promise<Tessera> {
   const store =
     config.store ?? (await KyselyStore.open({ url: config.databaseUrl, dataDir: config.dataDir }));
-  const services = createServices(store);
+  const services = createServices(store, { publicUrl: config.publicUrl });
   await services.tokens.start();
+  await services.applications.start();
+  await services.apiKeys.start();
+  await services.oauth.signingKeys.start();
+  services.oauth.start();
   const bootstrap = await services.environments.bootstrap();
   await services.environments.warm();
   const app = await buildApp({ services, logger: config.logger ?? false, bodyLimit: config.bodyLimit });
@@ -55,6 +87,10 @@ export async function createTessera(
     async close() {
       await app.close();
       services.tokens.stop();
+      services.applications.stop();
+      await services.apiKeys.stop();
+      services.oauth.signingKeys.stop();
+      services.oauth.stop();
       services.snapshots.close();
       await store.close();
     },

@@ -2,10 +2,15 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { registerAdminRoutes } from "./admin/routes";
+import { registerApiRoutes } from "./apis/routes";
 import { registerCatalogRoutes } from "./catalog/routes";
+import { registerCredentialRoutes } from "./credentials/routes";
 import { registerDecisionRoutes } from "./decisions/routes";
 import { registerMetaRoutes } from "./meta/routes";
+import { registerOAuthRoutes } from "./oauth/routes";
 import { installProblemHandlers } from "./problem";
+import { registerRelationshipRoutes } from "./relationships/routes";
+import { registerSeedRelationshipRoutes } from "./relationships/seed-routes";
 import type { Services } from "./services";
 import { validatorCompiler } from "./validation";
 
@@ -51,5 +56,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerDecisionRoutes(app, options.services);
   registerCatalogRoutes(app, options.services);
   registerAdminRoutes(app, options.services);
+  registerApiRoutes(app, options.services);
+  registerRelationshipRoutes(app, options.services);
+  registerSeedRelationshipRoutes(app, options.services);
+  registerCredentialRoutes(app, options.services);
+  registerOAuthRoutes(app, options.services);
   return app;
 }

@@ -13,6 +13,7 @@ import {
   toMillis,
 } from "@tessera/sdk/core";
 import { TesseraError } from "../errors";
+import { apiEntitlementsOfPlans } from "./apis/api-entitlements";
 import type { SnapshotRegistry } from "./snapshots";
 
 /** A check as the API receives it: like the core's, with `at` as an ISO-8601 string. */
@@ -80,6 +81,7 @@ export class DecisionService {
       },
       plans,
       entitlements,
+      apis: apiEntitlementsOfPlans(snapshot.catalog, plans),
       revision: snapshot.revision,
     };
   }

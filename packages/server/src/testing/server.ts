@@ -14,7 +14,13 @@ export interface TestServer {
 /** A real Tessera on a real backend, driven in-process through Fastify's inject. */
 export async function startTestServer(backend: TestBackend, bodyLimit = 65_536): Promise<TestServer> {
   const store = await backend.open();
-  const tessera = await createTessera({ store, databaseUrl: undefined, dataDir: "memory://", bodyLimit });
+  const tessera = await createTessera({
+    store,
+    databaseUrl: undefined,
+    dataDir: "memory://",
+    bodyLimit,
+    publicUrl: "http://tessera.test",
+  });
   const bootstrap = tessera.bootstrap!;
   return {
     tessera,

@@ -1,0 +1,144 @@
+/**
+ * One size of the evaluator benchmark, in a process of its own (see evaluator.ts): generates the data,
+ * compiles it, and times Tessera's evaluate, then CASL, then casbin, on the same requests. Tessera goes first,
+ * while the heap holds nothing but its snapshot and the raw state it was compiled from.
+ */
+import { evaluate } from "../packages/sdk/src/core/evaluate";
+import { Snapshot } from "../packages/sdk/src/core/snapshot";
+import { buildCasbin, buildCasl, derive } from "./baselines";
+import { generateRequests, generateState, requestKind } from "./data";
+import { elapsedMs, failAndExit, send, settledHeap, type TimingOptions, throughput } from "./harness";
+
+export interface CaseInput {
+  tenants: number;
+  requests: number;
+  anchor: number;
+  timing: TimingOptions;
+  /** How many requests (from the start of the list) to answer with all three and compare. */
+  agreementSample: number;
+  /** Time Tessera only (for a CPU profile that shows nothing else). */
+  tesseraOnly: boolean;
+}
+
+export interface LibraryResult {
+  perSecond: number;
+  rounds: number[];
+  setupMs: number;
+  /** Share of the sample on which the library's `entitled` equals Tessera's. */
+  agreement: number;
+  mismatches: string[];
+  detail: string;
+}
+
+export interface CaseResult {
+  type: "case-result";
+  tenants: number;
+  requests: number;
+  denied: number;
+  mix: Record<string, number>;
+  generateMs: number;
+  compileMs: number;
+  snapshotBytes: number | undefined;
+  tessera: { perSecond: number; rounds: number[] };
+  casl: LibraryResult | undefined;
+  casbin: LibraryResult | undefined;
+}
+
+async function main(input: CaseInput): Promise<CaseResult> {
+  let start = process.hrtime.bigint();
+  const state = generateState({ tenants: input.tenants, anchor: input.anchor });
+  const requests = generateRequests(state, { count: input.requests });
+  const generateMs = elapsedMs(start);
+
+  const before = settledHeap();
+  start = process.hrtime.bigint();
+  let snapshot: Snapshot | undefined = Snapshot.compile(state);
+  const compileMs = elapsedMs(start);
+  const after = settledHeap();
+
+  // The first pass fills each tenant's memo of effective entitlements, as the first request for a tenant
+  // does in a server; it is also the reference for the agreement check.
+  const reference = requests.map((r) => evaluate(snapshot!, r));
+  const expected = reference.map((d) => d.entitled);
+  const reasons = reference.map((d) => d.reason);
+  const mix: Record<string, number> = {};
+  for (const r of requests) mix[requestKind(r)] = (mix[requestKind(r)] ?? 0) + 1;
+
+  const snap = snapshot;
+  const tessera = throughput((i) => evaluate(snap, requests[i]!).entitled, requests.length, input.timing);
+  // Drop the snapshot, so the baselines run in a heap that does not hold it.
+  snapshot = undefined;
+
+  const result: CaseResult = {
+    type: "case-result",
+    tenants: input.tenants,
+    requests: requests.length,
+    denied: expected.filter((e) => !e).length,
+    mix,
+    generateMs,
+    compileMs,
+    snapshotBytes: before !== undefined && after !== undefined ? after - before : undefined,
+    tessera,
+    casl: undefined,
+    casbin: undefined,
+  };
+  if (input.tesseraOnly) return result;
+
+  const sample = Math.min(input.agreementSample, requests.length);
+  const agreement = (check: (i: number) => boolean) => {
+    const mismatches: string[] = [];
+    let same = 0;
+    for (let i = 0; i < sample; i++) {
+      const got = check(i);
+      if (got === expected[i]) same++;
+      else if (mismatches.length < 5) {
+        mismatches.push(`#${i} ${JSON.stringify(requests[i])}: tessera ${reasons[i]}, baseline ${got}`);
+      }
+    }
+    return { agreement: same / sample, mismatches };
+  };
+
+  // What the application computes for both libraries: plans, grants, flags resolved at this instant.
+  start = process.hrtime.bigint();
+  const derived = derive(state, Date.now());
+  const deriveMs = elapsedMs(start);
+
+  {
+    start = process.hrtime.bigint();
+    const casl = buildCasl(derived, requests);
+    const setupMs = deriveMs + elapsedMs(start);
+    const check = agreement((i) => casl.check(i));
+    const timed = throughput((i) => casl.check(i), requests.length, input.timing);
+    result.casl = {
+      ...timed,
+      setupMs,
+      ...check,
+      detail: `${casl.abilities.toLocaleString("en-US")} abilities, ${casl.rules.toLocaleString("en-US")} rules`,
+    };
+  }
+  {
+    start = process.hrtime.bigint();
+    const casbin = await buildCasbin(derived, requests);
+    const setupMs = deriveMs + elapsedMs(start);
+    const check = agreement((i) => casbin.check(i));
+    const timed = throughput((i) => casbin.check(i), requests.length, input.timing);
+    result.casbin = {
+      ...timed,
+      setupMs,
+      ...check,
+      detail: `${casbin.policies.toLocaleString("en-US")} policies, ${casbin.links.toLocaleString("en-US")} role links`,
+    };
+  }
+  return result;
+}
+
+const raw = process.argv[2];
+if (!raw) failAndExit(new Error("usage: evaluator-case.ts '<CaseInput as JSON>'"));
+else
+  main(JSON.parse(raw) as CaseInput).then(
+    async (result) => {
+      await send(result);
+      process.exit(0);
+    },
+    (error: unknown) => failAndExit(error),
+  );
