@@ -1,3 +1,4 @@
+import type { DecisionSource } from "./decision";
 import { compileRouteTable, parseTemplate, type RouteTable } from "./routes";
 import type {
   Api,
@@ -59,6 +60,11 @@ export interface Catalog {
   flags: Map<string, Flag>;
   routes: RouteTable<RouteRule>;
   apis: Map<string, CompiledApi>;
+  /**
+   * What each combination of plans gives, shared by every tenant on that combination (see effective.ts).
+   * It lives on the catalog, so a catalog change drops it with everything else it was computed from.
+   */
+  bundles: Map<string, PlanBundle>;
   source: Pick<
     EnvironmentState,
     "features" | "permissions" | "roles" | "plans" | "flags" | "routes" | "apis"
@@ -66,6 +72,21 @@ export interface Catalog {
 }
 
 export type CatalogSource = Catalog["source"];
+
+/**
+ * The entitlements a set of active subscriptions gives, before grants. Read-only once built: tenants on the
+ * same plans share one, which keeps the evaluator's working set small however many tenants there are.
+ */
+export interface PlanBundle {
+  /** Whether any subscription is active: false for the empty combination. */
+  active: boolean;
+  plans: readonly string[];
+  features: ReadonlyMap<string, { value: FeatureValue; source: DecisionSource }>;
+  /** Plans give no permissions to every user; grants do. Always empty here. */
+  permissions: ReadonlyMap<string, DecisionSource>;
+  /** API key → the scopes of it the plans give (only scopes the API declares). */
+  scopes: ReadonlyMap<string, ReadonlySet<string>>;
+}
 
 export function compileCatalog(source: CatalogSource, generation: number): Catalog {
   const plans = new Map<string, CompiledPlan>();
@@ -100,6 +121,7 @@ export function compileCatalog(source: CatalogSource, generation: number): Catal
     flags: new Map(source.flags.map((f) => [f.key, f])),
     routes: compileRouteTable(routeRules(source.routes, source.apis ?? [])),
     apis: new Map((source.apis ?? []).map((api) => [api.key, compileApi(api)])),
+    bundles: new Map(),
     source,
   };
 }

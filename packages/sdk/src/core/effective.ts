@@ -1,4 +1,4 @@
-import type { Catalog } from "./catalog";
+import type { Catalog, PlanBundle } from "./catalog";
 import { grants as valueGrants } from "./catalog";
 import type { DecisionSource } from "./decision";
 import type { CompiledGrant, CompiledSubscription, TenantEntry } from "./snapshot";
@@ -10,32 +10,48 @@ export interface FeatureEntitlement {
 }
 
 /**
- * A tenant's entitlements from its subscriptions and tenant-wide grants, valid for every evaluation time in
- * [from, until). Between two boundaries (a start, an end, a trial end, an expiry) nothing can change, so one
- * computation serves every decision in that window; a future-dated subscription takes effect when `until`
- * passes, with no job to run.
+ * A tenant's entitlements from its subscriptions and tenant-wide grants. It holds for a window of time
+ * [from, until) kept on the tenant's entry: between two boundaries (a start, an end, a trial end, an expiry)
+ * nothing can change, so one computation serves every decision in that window, and a future-dated
+ * subscription takes effect when `until` passes, with no job to run. Tenants without a grant share one
+ * object per combination of plans (see catalog.ts PlanBundle), which keeps the decision's working set small.
  */
 export interface Effective {
-  generation: number;
-  from: number;
-  until: number;
   /** Whether any subscription is active in the window. */
   active: boolean;
   /** Keys of the active base plans and add-ons. */
-  plans: string[];
-  features: Map<string, FeatureEntitlement>;
+  plans: readonly string[];
+  features: ReadonlyMap<string, FeatureEntitlement>;
   /** Permissions granted to every user of the tenant. */
-  permissions: Map<string, DecisionSource>;
+  permissions: ReadonlyMap<string, DecisionSource>;
   /** API key → the scopes of it the tenant is entitled to (only scopes the API declares). */
-  scopes: Map<string, Set<string>>;
+  scopes: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export interface EffectiveWindow {
+  effective: Effective;
+  from: number;
+  until: number;
 }
 
 export function effectiveAt(catalog: Catalog, entry: TenantEntry, at: number): Effective {
-  const memo = entry.memo;
-  if (memo && memo.generation === catalog.generation && at >= memo.from && at < memo.until) return memo;
+  if (entry.memoGeneration === catalog.generation && at >= entry.memoFrom && at < entry.memoUntil)
+    return entry.memo!;
+  return effectiveWindow(catalog, entry, at).effective;
+}
+
+/** The tenant's entitlements at `at` and the window they hold for; memoised on the entry. */
+export function effectiveWindow(catalog: Catalog, entry: TenantEntry, at: number): EffectiveWindow {
+  if (entry.memoGeneration === catalog.generation && at >= entry.memoFrom && at < entry.memoUntil)
+    return { effective: entry.memo!, from: entry.memoFrom, until: entry.memoUntil };
   const computed = computeEffective(catalog, entry, at);
   // Memoise only the window around "now"-ish times: an `at` far in the past must not evict the live one.
-  if (!memo || memo.generation !== catalog.generation || computed.from >= memo.from) entry.memo = computed;
+  if (entry.memoGeneration !== catalog.generation || computed.from >= entry.memoFrom) {
+    entry.memo = computed.effective;
+    entry.memoGeneration = catalog.generation;
+    entry.memoFrom = computed.from;
+    entry.memoUntil = computed.until;
+  }
   return computed;
 }
 
@@ -59,7 +75,11 @@ export function isGrantActive(g: CompiledGrant, at: number): boolean {
   return (g.start === undefined || at >= g.start) && (g.end === undefined || at < g.end);
 }
 
-function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): Effective {
+const NO_PERMISSIONS: ReadonlyMap<string, DecisionSource> = new Map();
+/** Past this many distinct plan combinations, new ones are computed per tenant rather than kept. */
+const MAX_BUNDLES = 10_000;
+
+function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): EffectiveWindow {
   let from = Number.NEGATIVE_INFINITY;
   let until = Number.POSITIVE_INFINITY;
   const boundary = (time: number | undefined) => {
@@ -75,48 +95,77 @@ function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): Eff
     boundary(s.trialEnd);
     if (isSubscriptionActive(s, at)) active.push(s);
   }
+  const bundle = bundleOf(catalog, active);
+
+  const activeGrants: CompiledGrant[] = [];
+  for (const g of entry.grants) {
+    boundary(g.start);
+    boundary(g.end);
+    if (isGrantActive(g, at)) activeGrants.push(g);
+  }
+  // Most tenants have no grant: they share the bundle's own object.
+  if (activeGrants.length === 0) return { effective: bundle, from, until };
+
+  const permissions = new Map<string, DecisionSource>();
+  const granted = new Map<string, FeatureEntitlement>();
+  let scopes: Map<string, Set<string>> | undefined;
+  for (const g of activeGrants) {
+    if (g.permissionKey) permissions.set(g.permissionKey, { type: "grant", key: g.id });
+    if (g.featureKey) mergeGrant(catalog, granted, g);
+    if (g.apiAccess) {
+      scopes ??= new Map([...bundle.scopes].map(([api, set]) => [api, new Set(set)]));
+      addScopes(catalog, scopes, g.apiAccess);
+    }
+  }
+  let features = bundle.features;
+  if (granted.size > 0) {
+    // A grant overrides what the plans give.
+    const merged = new Map(bundle.features);
+    for (const [key, entitlement] of granted) merged.set(key, entitlement);
+    features = merged;
+  }
+  const effective: Effective = {
+    active: bundle.active,
+    plans: bundle.plans,
+    features,
+    permissions,
+    scopes: scopes ?? bundle.scopes,
+  };
+  return { effective, from, until };
+}
+
+/** The shared bundle for a set of active subscriptions, computed once per catalog generation. */
+function bundleOf(catalog: Catalog, active: readonly CompiledSubscription[]): PlanBundle {
+  let key = "";
+  for (const s of active) key += `${s.planKey}\u0000${s.addOns.join("\u0000")}\u0001`;
+  const cached = catalog.bundles.get(key);
+  if (cached) return cached;
 
   const features = new Map<string, FeatureEntitlement>();
   const plans: string[] = [];
   // Base plans first, then add-ons, so an add-on's limit adds to the base plan's and its config wins.
   for (const s of active) stackPlan(catalog, features, plans, s.planKey, "plan");
   for (const s of active) for (const addOn of s.addOns) stackPlan(catalog, features, plans, addOn, "addon");
-
   const scopes = new Map<string, Set<string>>();
   for (const planKey of plans) {
     for (const access of catalog.plans.get(planKey)?.apiAccess ?? []) addScopes(catalog, scopes, access);
   }
-
-  const permissions = new Map<string, DecisionSource>();
-  const granted = new Map<string, FeatureEntitlement>();
-  for (const g of entry.grants) {
-    boundary(g.start);
-    boundary(g.end);
-    if (!isGrantActive(g, at)) continue;
-    if (g.permissionKey) permissions.set(g.permissionKey, { type: "grant", key: g.id });
-    if (g.featureKey) mergeGrant(catalog, granted, g);
-    if (g.apiAccess) addScopes(catalog, scopes, g.apiAccess);
-  }
-  // A grant overrides what the plans give.
-  for (const [key, entitlement] of granted) features.set(key, entitlement);
-
-  return {
-    generation: catalog.generation,
-    from,
-    until,
+  const bundle: PlanBundle = {
     active: active.length > 0,
     plans,
     features,
-    permissions,
+    permissions: NO_PERMISSIONS,
     scopes,
   };
+  if (catalog.bundles.size < MAX_BUNDLES) catalog.bundles.set(key, bundle);
+  return bundle;
 }
 
 /**
  * Scopes are the union over plans, add-ons and grants, and only those the API declares: a scope a new
  * version of the document dropped stops granting, while grants on the scopes that remain keep working.
  */
-function addScopes(catalog: Catalog, scopes: Map<string, Set<string>>, access: ApiAccess): void {
+export function addScopes(catalog: Catalog, scopes: Map<string, Set<string>>, access: ApiAccess): void {
   const api = catalog.apis.get(access.api);
   if (!api) return;
   let set = scopes.get(access.api);

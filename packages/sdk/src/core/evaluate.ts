@@ -18,8 +18,8 @@ import { evaluateFlag } from "./flags";
 import type { ReasonCode } from "./reasons";
 import { check as checkRelation } from "./relations";
 import { matchRoute } from "./routes";
-import type { Snapshot, TenantEntry } from "./snapshot";
-import type { FeatureValue, User } from "./types";
+import type { Member, Snapshot, TenantEntry } from "./snapshot";
+import type { FeatureValue } from "./types";
 
 /**
  * isEntitledTo. Pure and synchronous: it reads the snapshot and the request, nothing else, so the server
@@ -29,23 +29,27 @@ import type { FeatureValue, User } from "./types";
 export function evaluate(snapshot: Snapshot, request: CheckRequest): Decision {
   const { subject } = request;
   const entry = snapshot.tenants.get(subject.tenantId);
-  if (!entry) return deny(snapshot, "TENANT_NOT_FOUND", `Tenant "${subject.tenantId}" does not exist.`);
-  let user: User | undefined;
-  if (subject.userId !== undefined) {
-    user = snapshot.users.get(subject.userId);
-    if (!user) return deny(snapshot, "USER_NOT_FOUND", `User "${subject.userId}" does not exist.`);
-    if (!entry.members.has(user.id)) {
+  if (entry === undefined)
+    return deny(snapshot, "TENANT_NOT_FOUND", `Tenant "${subject.tenantId}" does not exist.`);
+  let member: Member | undefined;
+  const userId = subject.userId;
+  if (userId !== undefined) {
+    // The membership holds the user: one lookup in the tenant's entry, and the global map only to explain a miss.
+    member = entry.members.get(userId);
+    if (member === undefined) {
+      if (!snapshot.users.has(userId))
+        return deny(snapshot, "USER_NOT_FOUND", `User "${userId}" does not exist.`);
       return deny(
         snapshot,
         "USER_NOT_IN_TENANT",
-        `User "${user.id}" is not a member of tenant "${entry.tenant.id}".`,
+        `User "${userId}" is not a member of tenant "${entry.tenant.id}".`,
       );
     }
   }
   const context: Context = {
     snapshot,
     entry,
-    user,
+    member,
     request,
     at: request.at ?? Date.now(),
     effective: undefined,
@@ -60,7 +64,7 @@ export function evaluate(snapshot: Snapshot, request: CheckRequest): Decision {
 interface Context {
   snapshot: Snapshot;
   entry: TenantEntry;
-  user: User | undefined;
+  member: Member | undefined;
   request: CheckRequest;
   at: number;
   effective: Effective | undefined;
@@ -94,7 +98,7 @@ function checkFeature(context: Context, key: string): Decision {
       flag !== undefined &&
       evaluateFlag(flag, {
         tenant: context.entry.tenant,
-        user: context.user,
+        user: context.member?.user,
         plans: effective.plans,
         attributes: context.request.subject.attributes,
       }).on;
@@ -142,9 +146,8 @@ function userGrant(
   key: string,
   type: "boolean" | "limit" | "config",
 ): FeatureEntitlement | undefined {
-  if (!context.user) return undefined;
-  const list = context.entry.userGrants.get(context.user.id);
-  if (!list) return undefined;
+  const list = context.member?.grants;
+  if (list === undefined || list.length === 0) return undefined;
   let found: FeatureEntitlement | undefined;
   for (const g of list) {
     if (g.featureKey !== key || !isGrantActive(g, context.at)) continue;
@@ -161,13 +164,14 @@ function userGrant(
 }
 
 function checkPermission(context: Context, key: string): Decision {
-  const { snapshot, user } = context;
+  const { snapshot, member } = context;
   const permission = snapshot.catalog.permissions.get(key);
   if (!permission) return deny(snapshot, "PERMISSION_NOT_FOUND", `No permission has the key "${key}".`);
-  if (!user)
+  if (!member)
     return deny(snapshot, "USER_NOT_FOUND", "A permission is checked for a user: give subject.userId.");
+  const user = member.user;
 
-  const source = permissionSource(context, user, key);
+  const source = permissionSource(context, member, key);
   if (!source) {
     const roles = snapshot.catalog.rolesByPermission.get(key);
     return deny(
@@ -184,12 +188,12 @@ function checkPermission(context: Context, key: string): Decision {
   return decide(snapshot, true, "ENTITLED", "Entitled.", source);
 }
 
-function permissionSource(context: Context, user: User, key: string): DecisionSource | undefined {
+function permissionSource(context: Context, member: Member, key: string): DecisionSource | undefined {
   const { catalog } = context.snapshot;
-  for (const roleKey of context.entry.members.get(user.id) ?? []) {
+  for (const roleKey of member.roles) {
     if (catalog.roles.get(roleKey)?.permissions.has(key)) return { type: "role", key: roleKey };
   }
-  for (const g of context.entry.userGrants.get(user.id) ?? []) {
+  for (const g of member.grants) {
     if (g.permissionKey === key && isGrantActive(g, context.at)) return { type: "grant", key: g.id };
   }
   return effectiveOf(context).permissions.get(key);
@@ -261,7 +265,8 @@ function missingScopes(
 }
 
 function checkEntity(context: Context, entity: EntityQuery): Decision {
-  const { snapshot, user } = context;
+  const { snapshot } = context;
+  const user = context.member?.user;
   if (!user) return deny(snapshot, "USER_NOT_FOUND", "An entity is checked for a user: give subject.userId.");
   const engine = snapshot.relations;
   const object = `${entity.type}:${entity.id}`;

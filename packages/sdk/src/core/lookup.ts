@@ -1,5 +1,5 @@
 import type { Decision, DecisionSource, Subject } from "./decision";
-import { effectiveAt } from "./effective";
+import { effectiveWindow } from "./effective";
 import { evaluate } from "./evaluate";
 import type { ReasonCode } from "./reasons";
 import type { Snapshot } from "./snapshot";
@@ -53,7 +53,7 @@ export function lookupEntitlements(
       revision: snapshot.revision,
     };
   }
-  const effective = effectiveAt(snapshot.catalog, entry, at);
+  const { effective, until } = effectiveWindow(snapshot.catalog, entry, at);
   const features: FeatureSummary[] = [];
   for (const feature of snapshot.catalog.features.values()) {
     if (feature.archived) continue;
@@ -75,14 +75,14 @@ export function lookupEntitlements(
       permissions.push({ key: permission.key, entitled: d.entitled, reason: d.reason, source: d.source });
     }
   }
-  let validUntil = Number.isFinite(effective.until) ? effective.until : undefined;
+  let validUntil = Number.isFinite(until) ? until : undefined;
   for (const g of subject.userId ? (entry.userGrants.get(subject.userId) ?? []) : []) {
     for (const t of [g.start, g.end])
       if (t !== undefined && t > at && (validUntil === undefined || t < validUntil)) validUntil = t;
   }
   return {
     subject: undefined,
-    plans: effective.plans,
+    plans: [...effective.plans],
     features,
     permissions,
     validUntil,
