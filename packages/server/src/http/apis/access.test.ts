@@ -379,6 +379,12 @@ for (const backend of testBackends()) {
       expect(refused.statusCode, refused.body).toBe(409);
       expect(refused.json()).toMatchObject({ code: "RESOURCE_IN_USE" });
       expect(refused.json().detail).toContain('plan "payments-basic"');
+      // A role of scopes a plan names is in use too, and stays.
+      const role = await server.call("DELETE", "/v1/roles/payments-admin");
+      expect(role.statusCode, role.body).toBe(409);
+      expect(role.json()).toMatchObject({ code: "RESOURCE_IN_USE" });
+      expect(role.json().detail).toContain("plan ");
+      expect((await server.call("GET", "/v1/roles/payments-admin")).statusCode).toBe(200);
 
       await ok("POST", "/v1/apis/import", {
         name: "scratch",

@@ -1,4 +1,4 @@
-import type { Membership, Role } from "@tessera/sdk/core";
+import type { Grant, Membership, Plan, Role } from "@tessera/sdk/core";
 import type { RoleInput } from "../../schemas/catalog";
 import type { WriteTransaction } from "../../storage/store";
 import {
@@ -42,6 +42,13 @@ export const roles: KindDefinition<Role, RoleInput, Partial<RoleInput>> = {
       if (r.data.includes?.includes(doc.key)) users.push({ kind: "role", id: r.id });
     for (const m of await tx.list<Membership>("membership")) {
       if (m.data.roles.includes(doc.key)) users.push({ kind: "membership", id: m.id });
+    }
+    // A role of scopes is named by plans and grants of API access.
+    for (const p of await tx.list<Plan>("plan")) {
+      if (p.data.apiAccess?.some((a) => a.roles?.includes(doc.key))) users.push({ kind: "plan", id: p.id });
+    }
+    for (const g of await tx.list<Grant>("grant")) {
+      if (g.data.apiAccess?.roles?.includes(doc.key)) users.push({ kind: "grant", id: g.id });
     }
     refuseIfUsed("role", doc.key, users);
   },
