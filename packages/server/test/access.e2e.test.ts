@@ -254,7 +254,8 @@ describe("API access end to end", { timeout: 240_000 }, () => {
       startGatewayProcess(["--api", "payments@1", ...common]),
       startGatewayProcess(["--api", "payments@2", ...common]),
     ]);
-  });
+    // Three processes start here; on a loaded two-core machine that takes far longer than the default hook time.
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all([gatewayV1?.stop(), gatewayV2?.stop()]);

@@ -297,4 +297,24 @@ describe("the service end to end", { timeout: 180_000 }, () => {
       entitled: false,
     });
   });
+
+  it("rotates the OAuth signing key from the CLI, keeping the previous one published", async () => {
+    const before = runCli(["keys", "list", "--url", server.url, "--token", token]);
+    expect(before.status, before.stderr).toBe(0);
+    const active = (JSON.parse(before.stdout) as { items: { kid: string; status: string }[] }).items.find(
+      (k) => k.status === "active",
+    );
+    expect(active).toBeDefined();
+    const rotated = runCli(["keys", "rotate", "--url", server.url, "--token", token]);
+    expect(rotated.status, rotated.stderr).toBe(0);
+    const { kid, previous } = JSON.parse(rotated.stdout) as { kid: string; previous: string };
+    expect(previous).toBe(active!.kid);
+    expect(kid).not.toBe(previous);
+    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
+    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([kid, previous]));
+    const refused = runCli(["keys", "rotate", "--url", server.url, "--token", "tsr_mgmt_not-a-token"]);
+    expect(refused.status).toBe(1);
+  });
 });

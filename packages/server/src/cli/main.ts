@@ -3,6 +3,7 @@ import { loadConfig, SETTINGS } from "../config";
 import { VERSION } from "../http/app";
 import { runCheck } from "./check";
 import { type GatewayFlags, runGateway } from "./gateway";
+import { runKeys } from "./keys";
 import { runMigrate } from "./migrate";
 import { runServe } from "./serve";
 import { runTokenCreate } from "./token";
@@ -43,6 +44,22 @@ withStorage(
     )
     .option("-r, --rights <rights>", "comma-separated: admin, manage, decide"),
 ).action(async (flags) => runTokenCreate(loadConfig(flags), flags));
+
+const keys = program.command("keys").description("The OAuth issuer's signing keys, on a running server");
+for (const action of ["list", "rotate"] as const) {
+  keys
+    .command(action)
+    .description(
+      action === "list"
+        ? "List the signing keys and their status"
+        : "Make a new signing key active; the previous one verifies until its tokens expire",
+    )
+    .option("--url <url>", "server URL (env TESSERA_URL)", process.env.TESSERA_URL ?? "http://127.0.0.1:4000")
+    .option("--token <token>", "admin management token (env TESSERA_TOKEN)", process.env.TESSERA_TOKEN)
+    .action(async (flags) => {
+      process.exitCode = await runKeys(action, flags);
+    });
+}
 
 program
   .command("check")
