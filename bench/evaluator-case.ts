@@ -9,6 +9,9 @@ import { buildCasbin, buildCasl, derive } from "./baselines";
 import { generateRequests, generateState, requestKind } from "./data";
 import { elapsedMs, failAndExit, send, settledHeap, type TimingOptions, throughput } from "./harness";
 
+/** How many tenants the "same questions" requests are spread over: the smallest size. */
+const SAME_QUESTIONS_TENANTS = 1_000;
+
 export interface CaseInput {
   tenants: number;
   requests: number;
@@ -40,6 +43,12 @@ export interface CaseResult {
   compileMs: number;
   snapshotBytes: number | undefined;
   tessera: { perSecond: number; rounds: number[] };
+  /**
+   * The same questions at every size: requests over the first 1k tenants only (the 1k data set is a prefix
+   * of every larger one, so these are exactly the 1k size's requests), asked of this size's whole snapshot.
+   * What it shows: the cost of a decision as the catalog grows while the set of busy tenants does not.
+   */
+  sameQuestions: { perSecond: number; rounds: number[] } | undefined;
   casl: LibraryResult | undefined;
   casbin: LibraryResult | undefined;
 }
@@ -65,6 +74,13 @@ async function main(input: CaseInput): Promise<CaseResult> {
   for (const r of requests) mix[requestKind(r)] = (mix[requestKind(r)] ?? 0) + 1;
 
   const snap = snapshot;
+  let sameQuestions: CaseResult["sameQuestions"];
+  if (input.tenants > SAME_QUESTIONS_TENANTS) {
+    const prefix = { ...state, tenants: state.tenants.slice(0, SAME_QUESTIONS_TENANTS) };
+    const same = generateRequests(prefix, { count: input.requests });
+    for (const r of same) evaluate(snap, r);
+    sameQuestions = throughput((i) => evaluate(snap, same[i]!).entitled, same.length, input.timing);
+  }
   const tessera = throughput((i) => evaluate(snap, requests[i]!).entitled, requests.length, input.timing);
   // Drop the snapshot, so the baselines run in a heap that does not hold it.
   snapshot = undefined;
@@ -79,6 +95,7 @@ async function main(input: CaseInput): Promise<CaseResult> {
     compileMs,
     snapshotBytes: before !== undefined && after !== undefined ? after - before : undefined,
     tessera,
+    sameQuestions,
     casl: undefined,
     casbin: undefined,
   };
