@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchCheck, check } from "./check";
+import { batchCheck, type CheckRequest, check } from "./check";
 import { createEngine } from "./engine";
 import { expand } from "./expand";
 import { compileModel } from "./model";
@@ -138,6 +138,131 @@ describe("check", () => {
     );
     store.write([t]);
     expect(check(engine, { object: "document:1", relation: "viewer", user: "user:anne" }).allowed).toBe(true);
+  });
+});
+
+describe("check's quick path", () => {
+  // Requests without explain or contextual tuples take a shortcut for names that tuples mention; `explain`
+  // forces the full evaluation, so every answer must agree with its explained twin.
+  it("answers exactly as the full evaluation does", () => {
+    const { engine, store, model } = setup();
+    store.write([
+      { object: "folder:f1", relation: "viewer", user: "user:anne" },
+      { object: "folder:f1", relation: "viewer", user: "user:*" },
+      { object: "folder:f2", relation: "viewer", user: "user:bob", expiresAt: 1_000 },
+      { object: "folder:f3", relation: "viewer", user: "user:carl", expiresAt: 10 ** 15 },
+      { object: "document:d1", relation: "viewer", user: "user:dan", condition: { name: "in_office_hours" } },
+      { object: "document:d1", relation: "viewer", user: "user:erin" },
+      { object: "document:d1", relation: "blocked", user: "user:erin" },
+      { object: "document:d2", relation: "owner", user: "user:anne" },
+      { object: "folder:a:b", relation: "viewer", user: "user:anne" },
+      { object: "folder:f4", relation: "viewer", user: "group:eng#member" },
+      { object: "folder:f5", relation: "viewer", user: "user:gone" },
+      // The store knows no model: this one is outside the type restrictions and must be ignored.
+      { object: "folder:f6", relation: "viewer", user: "group:eng" },
+    ]);
+    store.delete([{ object: "folder:f5", relation: "viewer", user: "user:gone" }]);
+    // Tuples that a model does not (or no longer) allow: the store takes them, evaluation must ignore them.
+    const edge = compileModel({
+      schema_version: "1.1",
+      type_definitions: [
+        { type: "user" },
+        {
+          type: "doc",
+          relations: { owner: { this: {} }, gated: { this: {} } },
+          metadata: {
+            relations: {
+              owner: { directly_related_user_types: [{ type: "user" }] },
+              gated: { directly_related_user_types: [{ type: "user", condition: "in_office_hours" }] },
+            },
+          },
+        },
+      ],
+      conditions: DOCS_MODEL.conditions,
+    }).model!;
+    store.write([
+      { object: "doc:1", relation: "owner", user: "user:*" },
+      { object: "doc:1", relation: "owner", user: "user:bob", condition: { name: "in_office_hours" } },
+      { object: "doc:1", relation: "owner", user: "user:carl" },
+      { object: "doc:1", relation: "gated", user: "user:anne" },
+      { object: "folder:f1", relation: "parent", user: "folder:*" },
+    ]);
+    const { folder: _dropped, ...rest } = Object.fromEntries(model.types);
+    const withoutFolder = createEngine({ ...model, types: new Map(Object.entries(rest)) }, store);
+    const engines = [
+      engine,
+      createEngine(model, store, { maxDepth: 0 }),
+      createEngine(model, store, { maxDepth: 1 }),
+      withoutFolder,
+      createEngine(edge, store),
+    ];
+    const objects = [
+      "folder:f1",
+      "folder:f2",
+      "folder:f3",
+      "folder:f4",
+      "folder:f5",
+      "folder:f6",
+      "folder:a:b",
+      "folder:*",
+      "folder:new",
+      "document:1",
+      "document:d1",
+      "document:d2",
+      "doc:1",
+      "group:eng",
+      "user:anne",
+      "ghost:1",
+      "folder",
+      "",
+      42,
+    ];
+    const relations = ["viewer", "parent", "owner", "blocked", "member", "gated", "nope", "", undefined];
+    const users = [
+      "user:anne",
+      "user:*",
+      "user:bob",
+      "user:carl",
+      "user:dan",
+      "user:erin",
+      "user:gone",
+      "user:nobody",
+      "group:eng",
+      "group:eng#member",
+      "folder:a:b",
+      "folder:f1",
+      "user:anne#member",
+      "ghost:x",
+      "user",
+      "",
+      7,
+    ];
+    const settings = [
+      { context: undefined, at: undefined },
+      { context: { now: "2024-01-01T10:00:00Z" }, at: 999 },
+      { context: { now: "2024-01-01T20:00:00Z" }, at: 1_000 },
+    ];
+    const outline = (r: ReturnType<typeof check>) => ({
+      allowed: r.allowed,
+      reason: r.reason,
+      error: r.error && { code: r.error.code, message: r.error.message, path: r.error.path },
+    });
+    let compared = 0;
+    for (const e of engines) {
+      for (const object of objects) {
+        for (const relation of relations) {
+          for (const user of users) {
+            for (const { context, at } of settings) {
+              const req = { object, relation, user, context, at } as unknown as CheckRequest;
+              const quick = outline(check(e, req));
+              expect(quick, JSON.stringify(req)).toEqual(outline(check(e, { ...req, explain: true })));
+              compared++;
+            }
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(10_000);
   });
 });
 

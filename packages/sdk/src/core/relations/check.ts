@@ -1,9 +1,11 @@
-import { planOf, type RelationEngine } from "./engine";
+import { bucketHas } from "./bucket";
+import { planOf, type RelationEngine, type RelationPlan } from "./engine";
 import { issue, type RelationIssue } from "./errors";
-import { checkRelation, ERROR, Run, TRUE, UNKNOWN_OBJECT } from "./evaluate";
+import { checkRelation, ERROR, type Outcome, Run, TRUE, UNKNOWN_OBJECT } from "./evaluate";
 import { contextualOverlay, isIssue, type QueryOptions, resolveUser } from "./request";
-import { NO_ID } from "./symbols";
+import { NO_ID, REL_SLOTS } from "./symbols";
 import { parseObject } from "./tuple";
+import type { TupleStore } from "./tuple-store";
 
 export interface CheckRequest extends QueryOptions {
   object: string;
@@ -27,6 +29,10 @@ export interface CheckResult {
 
 /** Whether `user` has `relation` on `object`. Never throws for bad input: problems come back in `error`. */
 export function check(engine: RelationEngine, req: CheckRequest): CheckResult {
+  if (req.explain !== true && (!req.contextualTuples || req.contextualTuples.length === 0)) {
+    const quick = quickCheck(engine, req);
+    if (quick !== null) return quick;
+  }
   const object = parseObject(req.object);
   if (!object || object.id === "*")
     return failed(issue("INVALID_INPUT", `invalid object '${req.object}' (expected type:id)`, "object"));
@@ -55,7 +61,62 @@ export function check(engine: RelationEngine, req: CheckRequest): CheckResult {
     objectId = UNKNOWN_OBJECT;
     if (user.objectName === req.object) run.setUserObject(UNKNOWN_OBJECT);
   }
-  const outcome = checkRelation(run, objectId, plan, 0);
+  return answer(run, checkRelation(run, objectId, plan, 0), req);
+}
+
+/**
+ * The common case: no contextual tuples, no explain, and an object and a plain user that tuples name, so
+ * both are already interned (and so valid: tuples are validated before they are indexed). Resolves them once,
+ * without parsing, and answers a stored direct tuple without setting up a Run. Returns null for anything
+ * else (unknown names, usersets, `type:*`, names outside the model), which the full path handles.
+ */
+function quickCheck(engine: RelationEngine, req: CheckRequest): CheckResult | null {
+  const store = engine.store;
+  const s = store.symbols;
+  const objectId = s.objectId(req.object);
+  if (objectId === NO_ID) return null;
+  const typeId = s.objectType(objectId);
+  const relId = s.relationId(req.relation);
+  const plan = relId > 0 ? engine.plans[typeId]?.[relId] : undefined;
+  if (plan === undefined) return null;
+  const user = req.user;
+  const userObj = s.objectId(user);
+  if (userObj === NO_ID) return null;
+  const userType = s.objectType(userObj);
+  // What the full path rejects or treats apart: `type:*` as the object (invalid) or as the user (it matches
+  // wildcard tuples only), a user id with a colon (invalid as a user), a user type outside the model.
+  if (s.wildcardOf(typeId) === objectId || s.wildcardOf(userType) === userObj) return null;
+  if (engine.plans[userType] === undefined) return null;
+  if (user.indexOf(":", s.typeName(userType).length + 1) >= 0) return null;
+  if (plan.directGrants && engine.maxDepth > 0 && directHit(store, plan, objectId, userObj, userType))
+    return { allowed: true, reason: "ENTITLED" };
+  const run = new Run(engine, null, { context: req.context, at: req.at ?? Date.now(), explain: false });
+  run.setUserIds(userObj, userType, 0);
+  return answer(run, checkRelation(run, objectId, plan, 0), req);
+}
+
+/**
+ * Whether a stored tuple `object#relation@user`, with neither condition nor expiry, is admitted by the
+ * relation's type restrictions without a condition. For a relation whose rewrite is `this`, or a union with
+ * `this` among its children (a union grants as soon as any child does), that alone grants access.
+ */
+function directHit(
+  store: TupleStore,
+  plan: RelationPlan,
+  objectId: number,
+  userObj: number,
+  userType: number,
+): boolean {
+  const conds = plan.plain.get(userType);
+  if (conds === undefined || !conds.has("")) return false;
+  if (!bucketHas(store.directOf(objectId, plan.relId), userObj)) return false;
+  return (
+    store.meta.size === 0 ||
+    store.meta.get(objectId * REL_SLOTS + plan.relId)?.has(userObj * REL_SLOTS) !== true
+  );
+}
+
+function answer(run: Run, outcome: Outcome, req: CheckRequest): CheckResult {
   if (outcome === TRUE) {
     const result: CheckResult = { allowed: true, reason: "ENTITLED" };
     if (run.trail) result.path = run.trail.reverse();

@@ -41,6 +41,11 @@ export interface RelationPlan {
   readonly reach: Set<number>;
   /** Relations this one's non-subtracted rewrite reads (by userset, computed relation or arrow). */
   readonly inputs: RelationPlan[];
+  /**
+   * Whether a matching direct tuple alone grants the relation: the rewrite is `this`, or a union (of unions)
+   * with `this` among its children. Lets `check` answer the common direct case without a full evaluation.
+   */
+  directGrants: boolean;
 }
 
 /** A model bound to a tuple store. Cheap to create; make a new one whenever the model changes. */
@@ -83,6 +88,7 @@ export function createEngine(
         usersetRefs: new Map(),
         reach: new Set(),
         inputs: [],
+        directGrants: false,
       };
       for (const ref of rel.directTypes) {
         const refType = s.internType(ref.type);
@@ -102,7 +108,10 @@ export function createEngine(
     const relId = s.relationId(relation);
     return relId < 0 ? undefined : plans[typeId]?.[relId];
   };
-  for (const plan of all) plan.node = toNode(plan, plan.rewrite, lookup);
+  for (const plan of all) {
+    plan.node = toNode(plan, plan.rewrite, lookup);
+    plan.directGrants = grantsDirectly(plan.node);
+  }
   computeReach(all, plans);
   return { model, store, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, plans };
 }
@@ -139,6 +148,11 @@ function toNode(
     case "exclusion":
       return { k: EXCLUSION, base: toNode(plan, r.base, lookup), subtract: toNode(plan, r.subtract, lookup) };
   }
+}
+
+function grantsDirectly(node: PlanNode): boolean {
+  if (node.k === THIS) return true;
+  return node.k === UNION && node.children.some(grantsDirectly);
 }
 
 /** Fixed point over the relation graph: what a relation can contain is what its rewrite can reach. */

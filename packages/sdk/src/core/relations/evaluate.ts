@@ -69,7 +69,12 @@ export class Run {
 
   /** `typeId`/`relId` must be interned already (the engine does that for every model name). */
   setUser(objectName: string, typeId: number, relId: number): void {
-    this.userObj = this.sym.objectId(objectName);
+    this.setUserIds(this.sym.objectId(objectName), typeId, relId);
+  }
+
+  /** As `setUser`, with the user's object id already looked up (NO_ID when no tuple names it). */
+  setUserIds(userObj: number, typeId: number, relId: number): void {
+    this.userObj = userObj;
     this.userType = typeId;
     this.userRel = relId;
     this.userKey = this.userObj === NO_ID ? Number.NaN : this.userObj * REL_SLOTS + relId;
@@ -203,7 +208,7 @@ function evalDirect(run: Run, objectId: number, plan: RelationPlan, depth: numbe
   for (let i = 0; i < stores.length; i++) {
     const store = stores[i]!;
     if (run.userRel === 0) {
-      const direct = store.direct.get(bucket);
+      const direct = store.directOf(objectId, plan.relId);
       if (direct !== undefined) {
         const conds = plan.plain.get(run.userType);
         if (conds !== undefined && !run.userIsWildcard && bucketHas(direct, run.userObj)) {
@@ -222,7 +227,7 @@ function evalDirect(run: Run, objectId: number, plan: RelationPlan, depth: numbe
       }
     } else {
       const conds = plan.usersetRefs.get(run.userRef);
-      if (conds !== undefined && bucketHas(store.usersets.get(bucket), run.userKey)) {
+      if (conds !== undefined && bucketHas(store.usersetsOf(objectId, plan.relId), run.userKey)) {
         const g = gate(run, store, bucket, run.userKey, conds);
         if (g === TRUE) return grant(run, bucket, run.userKey);
         acc = orOutcome(acc, g);
@@ -232,7 +237,7 @@ function evalDirect(run: Run, objectId: number, plan: RelationPlan, depth: numbe
   if (plan.usersetRefs.size === 0) return acc;
   for (let i = 0; i < stores.length; i++) {
     const store = stores[i]!;
-    const sets = store.usersets.get(bucket);
+    const sets = store.usersetsOf(objectId, plan.relId);
     if (sets === undefined) continue;
     const r = followUsersets(run, store, bucket, sets, plan, depth);
     if (r === TRUE) return TRUE;
@@ -285,7 +290,7 @@ function evalTupleToUserset(
   const stores = run.stores;
   for (let i = 0; i < stores.length; i++) {
     const store = stores[i]!;
-    const parents = store.direct.get(bucket);
+    const parents = store.directOf(objectId, node.tupleset.relId);
     if (parents === undefined) continue;
     for (const parent of typeof parents === "number" ? [parents] : parents) {
       const typeId = run.sym.objectType(parent);

@@ -12,7 +12,6 @@ import {
 } from "./engine";
 import { issue, type RelationIssue } from "./errors";
 import { contextualOverlay, isIssue } from "./request";
-import { REL_SLOTS } from "./symbols";
 import { parseObject, type RelationTuple } from "./tuple";
 
 /** One level of a relation's userset tree, shaped like OpenFGA's Expand response. */
@@ -70,10 +69,10 @@ export function expand(engine: RelationEngine, req: ExpandRequest): ExpandResult
       case THIS: {
         const users: string[] = [];
         if (objectId >= 0) {
-          const bucket = objectId * REL_SLOTS + plan.relId;
           for (const st of stores) {
-            for (const x of bucketValues(st.direct.get(bucket))) users.push(sym.objectName(x));
-            for (const subject of bucketValues(st.usersets.get(bucket))) users.push(sym.subjectName(subject));
+            for (const x of bucketValues(st.directOf(objectId, plan.relId))) users.push(sym.objectName(x));
+            for (const subject of bucketValues(st.usersetsOf(objectId, plan.relId)))
+              users.push(sym.subjectName(subject));
           }
         }
         return { name, leaf: { users: [...new Set(users)].sort() } };
@@ -83,9 +82,8 @@ export function expand(engine: RelationEngine, req: ExpandRequest): ExpandResult
       case TTU: {
         const computed: string[] = [];
         if (objectId >= 0) {
-          const bucket = objectId * REL_SLOTS + node.tupleset.relId;
           for (const st of stores) {
-            for (const parent of bucketValues(st.direct.get(bucket))) {
+            for (const parent of bucketValues(st.directOf(objectId, node.tupleset.relId))) {
               if (node.targets.has(sym.objectType(parent)))
                 computed.push(`${sym.objectName(parent)}#${node.relation}`);
             }

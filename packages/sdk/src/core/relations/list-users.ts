@@ -133,13 +133,13 @@ function gatherCandidates(
         case THIS: {
           const bucket = obj * REL_SLOTS + plan.relId;
           for (const store of run.stores) {
-            for (const x of bucketValues(store.direct.get(bucket))) {
+            for (const x of bucketValues(store.directOf(obj, plan.relId))) {
               const typeId = sym.objectType(x);
               const conds = (sym.wildcardOf(typeId) === x ? plan.wildcard : plan.plain).get(typeId);
               if (conds === undefined || !admit(store, bucket, x * REL_SLOTS, conds)) continue;
               if (filters.has(typeId * REL_SLOTS)) out.add(x * REL_SLOTS);
             }
-            for (const subject of bucketValues(store.usersets.get(bucket))) {
+            for (const subject of bucketValues(store.usersetsOf(obj, plan.relId))) {
               const rel = subject % REL_SLOTS;
               const x = (subject - rel) / REL_SLOTS;
               const typeId = sym.objectType(x);
@@ -157,7 +157,7 @@ function gatherCandidates(
         case TTU: {
           const bucket = obj * REL_SLOTS + node.tupleset.relId;
           for (const store of run.stores) {
-            for (const parent of bucketValues(store.direct.get(bucket))) {
+            for (const parent of bucketValues(store.directOf(obj, node.tupleset.relId))) {
               const typeId = sym.objectType(parent);
               const conds = node.tupleset.plain.get(typeId);
               if (conds === undefined || !admit(store, bucket, parent * REL_SLOTS, conds)) continue;

@@ -1,3 +1,5 @@
+import { NameTable, NOT_FOUND } from "./name-table";
+
 /**
  * Interning of type, relation and object names to small integers, so that the index keys are numbers:
  * `objectId * REL_SLOTS + relationId` names both an (object, relation) bucket and the userset `object#relation`.
@@ -8,7 +10,7 @@ export const REL_SLOTS = 1024;
 /** Ids handed out by an overlay (contextual tuples of one request) start here, clear of any base id. */
 export const OVERLAY_BASE = 2 ** 40;
 
-export const NO_ID = -1;
+export const NO_ID = NOT_FOUND;
 
 export class Symbols {
   private readonly parent: Symbols | null;
@@ -16,9 +18,10 @@ export class Symbols {
   private readonly typeNames: string[];
   private readonly relationIds: Map<string, number>;
   private readonly relationNames: string[];
-  private readonly objectIds = new Map<string, number>();
+  private readonly objectIds: NameTable;
   private readonly objectNames: string[] = [];
-  private readonly objectTypes: number[] = [];
+  /** Type id of each object, by id (less the base): a typed array, compact and cheap to read at random. */
+  private objectTypes = new Int32Array(64);
   private readonly wildcards: number[] = [];
   private readonly idBase: number;
 
@@ -30,6 +33,10 @@ export class Symbols {
     this.typeNames = parent ? parent.typeNames : [];
     this.relationIds = parent ? parent.relationIds : new Map([["", 0]]);
     this.relationNames = parent ? parent.relationNames : [""];
+    // An overlay hashes as its parent does, so a name is hashed once for both.
+    this.objectIds = parent
+      ? new NameTable(parent.objectIds.seed, this.objectNames)
+      : new NameTable((Math.random() * 2 ** 32) | 0, this.objectNames, 1024);
   }
 
   typeId(name: string): number {
@@ -69,21 +76,34 @@ export class Symbols {
     return this.relationNames[id] ?? "";
   }
 
+  /** The id of an object name; NO_ID when no tuple names it (or `name` is not a string). */
   objectId(name: string): number {
-    const own = this.objectIds.get(name);
-    if (own !== undefined) return own;
-    return this.parent ? this.parent.objectId(name) : NO_ID;
+    if (typeof name !== "string") return NO_ID;
+    return this.objectIdHashed(name, this.objectIds.hash(name));
+  }
+
+  private objectIdHashed(name: string, hash: number): number {
+    const own = this.objectIds.get(name, hash);
+    if (own !== NO_ID) return this.idBase + own;
+    return this.parent === null ? NO_ID : this.parent.objectIdHashed(name, hash);
   }
 
   /** `name` is `type:id`; `type` must be the part before the first colon. */
   internObject(name: string, type: string, wildcard: boolean): number {
-    const known = this.objectId(name);
+    const hash = this.objectIds.hash(name);
+    const known = this.objectIdHashed(name, hash);
     if (known !== NO_ID) return known;
     const id = this.idBase + this.objectNames.length;
     const typeId = this.internType(type);
-    this.objectIds.set(name, id);
     this.objectNames.push(name);
-    this.objectTypes.push(typeId);
+    this.objectIds.add(name, hash, id - this.idBase);
+    const index = this.objectNames.length - 1;
+    if (index >= this.objectTypes.length) {
+      const grown = new Int32Array(this.objectTypes.length * 2);
+      grown.set(this.objectTypes);
+      this.objectTypes = grown;
+    }
+    this.objectTypes[index] = typeId;
     if (wildcard) this.wildcards[typeId] = id;
     return id;
   }
@@ -95,7 +115,8 @@ export class Symbols {
 
   objectType(id: number): number {
     if (id < this.idBase) return this.parent ? this.parent.objectType(id) : NO_ID;
-    return this.objectTypes[id - this.idBase] ?? NO_ID;
+    const index = id - this.idBase;
+    return index < this.objectNames.length ? this.objectTypes[index]! : NO_ID;
   }
 
   /** The object id of `type:*`, or NO_ID when no tuple ever named it. */

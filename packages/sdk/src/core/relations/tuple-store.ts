@@ -17,19 +17,22 @@ export function reverseSlot(relationId: number, objectTypeId: number): number {
 /**
  * The in-memory tuple index, updated incrementally by `write` and `delete` (no rebuilds).
  *
- * - `direct`: (object, relation) → plain subjects (objects, including `type:*` wildcard objects);
- * - `usersets`: (object, relation) → userset subjects (`object#relation` keys), kept apart so a check
+ * - `direct[relationId]`: object → plain subjects (objects, including `type:*` wildcard objects);
+ * - `usersets[relationId]`: object → userset subjects (`object#relation` keys), kept apart so a check
  *   on a group with 10k members never scans the members to find nested groups;
  * - `reverse`: subject key → (relation, object type) → objects, for listObjects;
- * - `meta`: condition and expiry, only for the tuples that have them.
+ * - `meta`: condition and expiry, only for the tuples that have them, by bucket (`objectId * REL_SLOTS + relationId`).
+ *
+ * The forward index has one map per relation rather than one keyed by (object, relation): a check reads one
+ * relation's map, which is smaller than the whole index and so more often in cache.
  *
  * It knows nothing of a model: callers validate tuples with `validateTuple` before writing, and
  * evaluation ignores stored tuples that a later model no longer allows (as OpenFGA does).
  */
 export class TupleStore {
   readonly symbols: Symbols;
-  readonly direct = new Map<number, Bucket>();
-  readonly usersets = new Map<number, Bucket>();
+  readonly direct: (Map<number, Bucket> | undefined)[] = [];
+  readonly usersets: (Map<number, Bucket> | undefined)[] = [];
   readonly reverse = new Map<number, Map<number, Bucket>>();
   readonly meta = new Map<number, Map<number, TupleMeta>>();
   private count = 0;
@@ -43,13 +46,24 @@ export class TupleStore {
     return this.count;
   }
 
+  /** Plain subjects (object ids) of (object, relation). */
+  directOf(objectId: number, relationId: number): Bucket | undefined {
+    return this.direct[relationId]?.get(objectId);
+  }
+
+  /** Userset subjects (`objectId * REL_SLOTS + relationId` keys) of (object, relation). */
+  usersetsOf(objectId: number, relationId: number): Bucket | undefined {
+    return this.usersets[relationId]?.get(objectId);
+  }
+
   /** Adds or replaces tuples (a replaced tuple keeps its key and takes the new condition and expiry). Returns how many were new. */
   write(tuples: readonly RelationTuple[]): number {
     const keys = tuples.map((t, i) => this.keyOf(t, `tuples[${i}]`, true));
     let added = 0;
     for (let i = 0; i < tuples.length; i++) {
       const k = keys[i]!;
-      if (this.insert(k.bucket, k.subject, k.objectType, k.isUserset, metaOf(tuples[i]!))) added++;
+      if (this.insert(k.objectId, k.relationId, k.subject, k.objectType, k.isUserset, metaOf(tuples[i]!)))
+        added++;
     }
     return added;
   }
@@ -59,7 +73,7 @@ export class TupleStore {
     let removed = 0;
     tuples.forEach((t, i) => {
       const k = this.keyOf(t, `tuples[${i}]`, false);
-      if (k && this.remove(k.bucket, k.subject, k.objectType, k.isUserset)) removed++;
+      if (k && this.remove(k.objectId, k.relationId, k.subject, k.objectType, k.isUserset)) removed++;
     });
     return removed;
   }
@@ -68,25 +82,29 @@ export class TupleStore {
     const k = this.keyOf(tuple, "tuple", false);
     if (!k) return false;
     return k.isUserset
-      ? bucketHas(this.usersets.get(k.bucket), k.subject)
-      : bucketHas(this.direct.get(k.bucket), k.subject / REL_SLOTS);
+      ? bucketHas(this.usersetsOf(k.objectId, k.relationId), k.subject)
+      : bucketHas(this.directOf(k.objectId, k.relationId), k.subject / REL_SLOTS);
   }
 
   /** Every stored tuple, for persistence or export; order is unspecified. */
   *tuples(): IterableIterator<RelationTuple> {
-    for (const map of [this.direct, this.usersets]) {
-      const scale = map === this.direct ? REL_SLOTS : 1;
-      for (const [bucket, stored] of map) {
-        const rel = bucket % REL_SLOTS;
-        const object = this.symbols.objectName((bucket - rel) / REL_SLOTS);
+    for (const index of [this.direct, this.usersets]) {
+      const scale = index === this.direct ? REL_SLOTS : 1;
+      for (let rel = 0; rel < index.length; rel++) {
+        const map = index[rel];
+        if (map === undefined) continue;
         const relation = this.symbols.relationName(rel);
-        for (const value of bucketValues(stored)) {
-          const subject = value * scale;
-          const t: RelationTuple = { object, relation, user: this.symbols.subjectName(subject) };
-          const m = this.meta.get(bucket)?.get(subject);
-          if (m?.condition) t.condition = m.condition;
-          if (m?.expiresAt !== undefined) t.expiresAt = m.expiresAt;
-          yield t;
+        for (const [objectId, stored] of map) {
+          const object = this.symbols.objectName(objectId);
+          const bucket = objectId * REL_SLOTS + rel;
+          for (const value of bucketValues(stored)) {
+            const subject = value * scale;
+            const t: RelationTuple = { object, relation, user: this.symbols.subjectName(subject) };
+            const m = this.meta.get(bucket)?.get(subject);
+            if (m?.condition) t.condition = m.condition;
+            if (m?.expiresAt !== undefined) t.expiresAt = m.expiresAt;
+            yield t;
+          }
         }
       }
     }
@@ -127,7 +145,8 @@ export class TupleStore {
       if (objectId < 0 || userObjectId < 0 || relationId < 0 || userRelationId < 0) return null;
     }
     return {
-      bucket: objectId * REL_SLOTS + relationId,
+      objectId,
+      relationId,
       subject: userObjectId * REL_SLOTS + userRelationId,
       objectType: s.objectType(objectId),
       isUserset: user.relation !== undefined,
@@ -135,27 +154,37 @@ export class TupleStore {
   }
 
   private insert(
-    bucket: number,
+    objectId: number,
+    relationId: number,
     subject: number,
     objectType: number,
     isUserset: boolean,
     meta: TupleMeta | null,
   ): boolean {
-    const forward = isUserset ? this.usersets : this.direct;
+    const index = isUserset ? this.usersets : this.direct;
+    let forward = index[relationId];
+    if (forward === undefined) {
+      // Fill the gaps so the array stays a plain (non-dictionary) one.
+      while (index.length < relationId) index.push(undefined);
+      forward = new Map();
+      index[relationId] = forward;
+    }
     const stored = isUserset ? subject : subject / REL_SLOTS;
-    const current = forward.get(bucket);
+    const current = forward.get(objectId);
     const isNew = !bucketHas(current, stored);
+    const bucket = objectId * REL_SLOTS + relationId;
     if (isNew) {
-      forward.set(bucket, bucketAdd(current, stored));
-      const rel = bucket % REL_SLOTS;
-      const objectId = (bucket - rel) / REL_SLOTS;
+      const next = bucketAdd(current, stored);
+      if (next !== current) forward.set(objectId, next);
       let bySlot = this.reverse.get(subject);
       if (!bySlot) {
         bySlot = new Map();
         this.reverse.set(subject, bySlot);
       }
-      const slot = reverseSlot(rel, objectType);
-      bySlot.set(slot, bucketAdd(bySlot.get(slot), objectId));
+      const slot = reverseSlot(relationId, objectType);
+      const objects = bySlot.get(slot);
+      const nextObjects = bucketAdd(objects, objectId);
+      if (nextObjects !== objects) bySlot.set(slot, nextObjects);
       this.count++;
     }
     // Meta is keyed by subject key, which (unlike the stored value) is unique across plain and userset subjects.
@@ -173,24 +202,29 @@ export class TupleStore {
     return isNew;
   }
 
-  private remove(bucket: number, subject: number, objectType: number, isUserset: boolean): boolean {
-    const forward = isUserset ? this.usersets : this.direct;
+  private remove(
+    objectId: number,
+    relationId: number,
+    subject: number,
+    objectType: number,
+    isUserset: boolean,
+  ): boolean {
+    const forward = (isUserset ? this.usersets : this.direct)[relationId];
     const stored = isUserset ? subject : subject / REL_SLOTS;
-    const current = forward.get(bucket);
-    if (!bucketHas(current, stored)) return false;
+    const current = forward?.get(objectId);
+    if (forward === undefined || !bucketHas(current, stored)) return false;
     const next = bucketRemove(current, stored);
-    if (next === undefined) forward.delete(bucket);
-    else forward.set(bucket, next);
-    const rel = bucket % REL_SLOTS;
+    if (next === undefined) forward.delete(objectId);
+    else if (next !== current) forward.set(objectId, next);
     const bySlot = this.reverse.get(subject);
     if (bySlot) {
-      const slot = reverseSlot(rel, objectType);
-      const objects = bucketRemove(bySlot.get(slot), (bucket - rel) / REL_SLOTS);
+      const slot = reverseSlot(relationId, objectType);
+      const objects = bucketRemove(bySlot.get(slot), objectId);
       if (objects === undefined) bySlot.delete(slot);
       else bySlot.set(slot, objects);
       if (bySlot.size === 0) this.reverse.delete(subject);
     }
-    this.dropMeta(bucket, subject);
+    this.dropMeta(objectId * REL_SLOTS + relationId, subject);
     this.count--;
     return true;
   }
@@ -201,13 +235,16 @@ export class TupleStore {
   }
 
   /** Number of subjects directly under (object, relation); used by explain and tests. */
-  fanOut(bucket: number): number {
-    return bucketSize(this.direct.get(bucket)) + bucketSize(this.usersets.get(bucket));
+  fanOut(objectId: number, relationId: number): number {
+    return (
+      bucketSize(this.directOf(objectId, relationId)) + bucketSize(this.usersetsOf(objectId, relationId))
+    );
   }
 }
 
 interface TupleIndexKey {
-  bucket: number;
+  objectId: number;
+  relationId: number;
   subject: number;
   objectType: number;
   isUserset: boolean;
