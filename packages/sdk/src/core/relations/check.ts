@@ -107,8 +107,7 @@ function directHit(
   userObj: number,
   userType: number,
 ): boolean {
-  const conds = plan.plain.get(userType);
-  if (conds === undefined || !conds.has("")) return false;
+  if (!plan.unconditional.has(userType)) return false;
   if (!bucketHas(store.directOf(objectId, plan.relId), userObj)) return false;
   return (
     store.meta.size === 0 ||

@@ -46,6 +46,8 @@ export interface RelationPlan {
    * with `this` among its children. Lets `check` answer the common direct case without a full evaluation.
    */
   directGrants: boolean;
+  /** Plain object types whose direct tuples count without a condition (a subset of `plain`'s keys). */
+  readonly unconditional: Set<number>;
 }
 
 /** A model bound to a tuple store. Cheap to create; make a new one whenever the model changes. */
@@ -89,6 +91,7 @@ export function createEngine(
         reach: new Set(),
         inputs: [],
         directGrants: false,
+        unconditional: new Set(),
       };
       for (const ref of rel.directTypes) {
         const refType = s.internType(ref.type);
@@ -99,6 +102,7 @@ export function createEngine(
         const set = (map.get(key) as Set<string> | undefined) ?? new Set<string>();
         set.add(cond);
         map.set(key, set);
+        if (map === plan.plain && cond === "") plan.unconditional.add(key);
       }
       row[relId] = plan;
       all.push(plan);
