@@ -3,6 +3,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { registerAdminRoutes } from "./admin/routes";
 import { registerApiRoutes } from "./apis/routes";
+import { installAuth } from "./auth";
 import { registerCatalogRoutes } from "./catalog/routes";
 import { registerCredentialRoutes } from "./credentials/routes";
 import { registerDecisionRoutes } from "./decisions/routes";
@@ -33,6 +34,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The API speaks JSON only: anything else is a 415, not a string handed to a JSON schema.
   app.removeContentTypeParser("text/plain");
   installProblemHandlers(app);
+  installAuth(app);
 
   await app.register(swagger, {
     openapi: {

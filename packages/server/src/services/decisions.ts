@@ -22,6 +22,10 @@ export type CheckInput = Omit<CheckRequest, "at"> & { at?: string | undefined };
 /**
  * Decisions, answered from the in-memory snapshot: no database query on this path. A decision id is a
  * per-process random prefix and a counter: unique, and far cheaper than a UUID per decision.
+ *
+ * check and checkBatch answer synchronously once the environment's snapshot is loaded (always, after the
+ * server's warm-up), and return a promise only while it loads: the caller on the hot path then pays for no
+ * promise at all. `await` takes either.
  */
 export class DecisionService {
   private readonly prefix = `dec_${randomBytes(6).toString("hex")}`;
@@ -29,14 +33,18 @@ export class DecisionService {
 
   constructor(private readonly snapshots: SnapshotRegistry) {}
 
-  async check(environmentId: string, input: CheckInput): Promise<Decision> {
-    const snapshot = this.snapshots.current(environmentId) ?? (await this.snapshots.get(environmentId));
-    return this.decide(snapshot, input);
+  check(environmentId: string, input: CheckInput): Decision | Promise<Decision> {
+    const snapshot = this.snapshots.current(environmentId);
+    if (snapshot) return this.decide(snapshot, input);
+    return this.snapshots.get(environmentId).then((loaded) => this.decide(loaded, input));
   }
 
-  async checkBatch(environmentId: string, inputs: CheckInput[]): Promise<Decision[]> {
-    const snapshot = this.snapshots.current(environmentId) ?? (await this.snapshots.get(environmentId));
-    return inputs.map((input) => this.decide(snapshot, input));
+  checkBatch(environmentId: string, inputs: CheckInput[]): Decision[] | Promise<Decision[]> {
+    const snapshot = this.snapshots.current(environmentId);
+    if (snapshot) return inputs.map((input) => this.decide(snapshot, input));
+    return this.snapshots
+      .get(environmentId)
+      .then((loaded) => inputs.map((input) => this.decide(loaded, input)));
   }
 
   async lookup(environmentId: string, subject: Subject, at?: string): Promise<SubjectEntitlements> {

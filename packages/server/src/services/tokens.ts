@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TesseraError } from "../errors";
 import type { Store, TokenKind, TokenRecord, TokenRight } from "../storage/store";
-import { displayOf, generateSecret, hashSecret, sameHash } from "./secrets";
+import { displayOf, generateSecret, hashSecret, sameDigest } from "./secrets";
 
 export const TOKEN_PREFIX: Record<TokenKind, string> = {
   management: "tsr_mgmt_",
@@ -26,14 +26,66 @@ export type Verification =
 /** How often tokens are re-read, so revocations and tokens made by another process (the CLI) arrive. */
 const REFRESH_MS = 5_000;
 
+const UNAUTHENTICATED: Verification = Object.freeze({ valid: false, code: "UNAUTHENTICATED" });
+const REVOKED: Verification = Object.freeze({ valid: false, code: "TOKEN_REVOKED" });
+
+/**
+ * A token as verification needs it, worked out once when the token is indexed rather than on every request:
+ * its digest decoded for the constant-time compare, and the answer to give, with a frozen principal that
+ * every request carrying the token shares. A revoked token's answer is REVOKED.
+ */
+interface Verified {
+  record: TokenRecord;
+  digest: Buffer;
+  answer: Verification;
+  /** The `writes` count when this process wrote the record; 0 when it came from a refresh. */
+  writtenAt: number;
+}
+
+function verified(record: TokenRecord, writtenAt: number): Verified {
+  const answer: Verification =
+    record.revokedAt !== null
+      ? REVOKED
+      : Object.freeze({
+          valid: true,
+          principal: Object.freeze({
+            tokenId: record.id,
+            environmentId: record.environmentId,
+            rights: Object.freeze([...record.rights]),
+          }),
+        });
+  return { record, digest: Buffer.from(record.tokenHash, "hex"), answer, writtenAt };
+}
+
+/** Whether two indexes give the same answer for every secret. */
+function sameAnswers(a: Map<string, Verified>, b: Map<string, Verified>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [hash, x] of a) {
+    const y = b.get(hash);
+    if (!y) return false;
+    const [p, q] = [x.record, y.record];
+    if (p.id !== q.id || p.environmentId !== q.environmentId || p.revokedAt !== q.revokedAt) return false;
+    if (p.rights.length !== q.rights.length || p.rights.some((r, i) => r !== q.rights[i])) return false;
+  }
+  return true;
+}
+
 /**
  * Management tokens and server keys. Secrets are shown once at creation and stored as SHA-256 hashes.
- * Verification reads an in-memory index, so the decision path never waits on the database; the index is
- * updated at once by this process's writes and re-read every few seconds for everyone else's.
+ * Verification reads an in-memory index of verified answers, so the decision path never waits on the
+ * database and does no more than hash, look up and compare. The index is updated at once by this process's
+ * writes (a revocation here takes effect on the next request) and re-read every few seconds for everyone
+ * else's.
  */
 export class TokenService {
-  private byHash = new Map<string, TokenRecord>();
+  private byHash = new Map<string, Verified>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** Creations and revocations made by this process: a refresh must not undo one it did not see. */
+  private writes = 0;
+  /** Refreshes started, and the latest one applied: an older refresh finishing late is dropped. */
+  private refreshes = 0;
+  private refreshApplied = 0;
+  private indexVersion = 0;
 
   constructor(private readonly store: Store) {}
 
@@ -47,9 +99,32 @@ export class TokenService {
     clearInterval(this.timer);
   }
 
+  /**
+   * Changes whenever the answer verify gives for some secret may have changed (a token was created, revoked
+   * or changed, here or elsewhere), and only then. An answer remembered along with the version it was
+   * given at still stands while the version is the same.
+   */
+  get version(): number {
+    return this.indexVersion;
+  }
+
   async refresh(): Promise<void> {
+    const started = this.writes;
+    const sequence = ++this.refreshes;
     const tokens = await this.store.listTokens();
-    this.byHash = new Map(tokens.map((t) => [t.tokenHash, t]));
+    if (sequence < this.refreshApplied) return;
+    this.refreshApplied = sequence;
+    const next = new Map(tokens.map((t) => [t.tokenHash, verified(t, 0)]));
+    // A write of ours that committed after the list was read is not in it: keep ours. (A revocation is
+    // for good, so a list that predates it must never bring the token back to life.)
+    for (const [hash, entry] of this.byHash) {
+      if (entry.writtenAt > started) next.set(hash, entry);
+      else if (entry.record.revokedAt !== null && next.get(hash)?.record.revokedAt === null) {
+        next.set(hash, entry);
+      }
+    }
+    if (!sameAnswers(this.byHash, next)) this.indexVersion++;
+    this.byHash = next;
   }
 
   async create(
@@ -73,7 +148,8 @@ export class TokenService {
       tokenHash: hashSecret(secret),
       display: displayOf(secret, TOKEN_PREFIX[kind]),
     });
-    this.byHash.set(token.tokenHash, token);
+    this.byHash.set(token.tokenHash, verified(token, ++this.writes));
+    this.indexVersion++;
     return { token, secret };
   }
 
@@ -84,19 +160,17 @@ export class TokenService {
   async revoke(environmentId: string, id: string): Promise<TokenRecord> {
     const token = await this.store.revokeToken(environmentId, id);
     if (!token) throw new TesseraError("NOT_FOUND", `No token "${id}" exists in this environment.`);
-    this.byHash.set(token.tokenHash, token);
+    this.byHash.set(token.tokenHash, verified(token, ++this.writes));
+    this.indexVersion++;
     return token;
   }
 
+  /** Hash, look up, compare in constant time: the answer itself was worked out when the token was indexed. */
   verify(secret: string): Verification {
     const hash = hashSecret(secret);
-    const token = this.byHash.get(hash);
+    const entry = this.byHash.get(hash);
     // The map lookup finds the candidate; the constant-time compare is what accepts it.
-    if (!token || !sameHash(token.tokenHash, hash)) return { valid: false, code: "UNAUTHENTICATED" };
-    if (token.revokedAt !== null) return { valid: false, code: "TOKEN_REVOKED" };
-    return {
-      valid: true,
-      principal: { tokenId: token.id, environmentId: token.environmentId, rights: token.rights },
-    };
+    if (!entry || !sameDigest(entry.digest, hash)) return UNAUTHENTICATED;
+    return entry.answer;
   }
 }
