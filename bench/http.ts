@@ -1,14 +1,32 @@
 /**
  * Requests per second of POST /v1/check, as a share of a bare Fastify route that parses the same JSON body
  * and returns a constant. Each server runs in a child process; autocannon drives it from this process with
- * the same connections, pipelining, duration and bodies. The bare route is measured right before Tessera at
- * every data size, so each ratio compares two runs made under the same conditions.
+ * the same connections, pipelining, duration and bodies.
+ *
+ * The machine is shared (two cores, and other work comes and goes), so one long run of each server would
+ * compare conditions as much as servers. Instead each server's measured time is cut into rounds, and the
+ * two take turns: bare then Tessera, then Tessera then bare, and so on. Each round's ratio compares two
+ * runs made seconds apart; the share reported is the median of the rounds' ratios, so that a burst of
+ * other work during one run moves it little. The req/s columns are each server's requests over all its
+ * rounds, and the spread of the rounds' ratios is printed beside the median.
  */
 
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { todayAnchor } from "./data";
-import { benchFile, forkTs, heading, int, nextMessage, percent, sizeLabel, stop, table } from "./harness";
+import {
+  benchFile,
+  forkTs,
+  heading,
+  int,
+  median,
+  nextMessage,
+  percent,
+  sizeLabel,
+  stop,
+  table,
+} from "./harness";
 import type { LoadCommand, Loaded, ProfileCommand, Profiled, Ready } from "./http-server";
 import { summarizeProfile } from "./profile";
 
@@ -24,7 +42,10 @@ interface Load {
   connections: number;
   pipelining: number;
   warmupSeconds: number;
+  /** Measured time per server and size, in all. */
   seconds: number;
+  /** How many turns the measured time is cut into. */
+  rounds: number;
 }
 
 export interface HttpRow {
@@ -32,13 +53,18 @@ export interface HttpRow {
   loadMs: number;
   bare: Measured;
   tessera: Measured;
+  /** The median of the rounds' ratios. */
   share: number;
+  /** Each round's tessera÷bare. */
+  rounds: number[];
 }
 
 interface Measured {
   perSecond: number;
   p50: number;
   p99: number;
+  /** The server's CPU time per request, µs (Linux). */
+  cpuMicros: number | undefined;
   problems: string | undefined;
 }
 
@@ -50,14 +76,15 @@ export interface HttpSummary {
 export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
   const sizes = options.quick ? [1_000] : [1_000, 10_000, 100_000];
   const load: Load = options.quick
-    ? { connections: 10, pipelining: 1, warmupSeconds: 1, seconds: 2 }
-    : { connections: 10, pipelining: 1, warmupSeconds: 1, seconds: 5 };
+    ? { connections: 10, pipelining: 1, warmupSeconds: 1, seconds: 2, rounds: 2 }
+    : { connections: 10, pipelining: 1, warmupSeconds: 1, seconds: 5, rounds: 5 };
   const bodyCount = options.quick ? 1_000 : 4_000;
 
   heading("HTTP: POST /v1/check against a bare Fastify route");
   console.log(
     `autocannon: ${load.connections} connections, pipelining ${load.pipelining}, ${load.warmupSeconds} s warm-up ` +
-      `then ${load.seconds} s measured, per server and size; ${int(bodyCount)} distinct check bodies, cycled.`,
+      `then ${load.seconds} s measured, per server and size, in ${load.rounds} rounds taken in turns; ` +
+      `${int(bodyCount)} distinct check bodies, cycled.`,
   );
 
   const children: ChildProcess[] = [];
@@ -97,28 +124,39 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
         authorization: `Bearer ${tessera.token}`,
       };
       lastBodies = loaded.bodies;
-      const bareResult = await measure(bare.port, loaded.bodies, headers, load);
-      const tesseraResult = await measure(tessera.port, loaded.bodies, headers, load);
-      const row: HttpRow = {
-        tenants,
-        loadMs: loaded.loadMs,
-        bare: bareResult,
-        tessera: tesseraResult,
-        share: tesseraResult.perSecond / bareResult.perSecond,
-      };
-      rows.push(row);
+      const row = await measurePair(
+        { port: bare.port, pid: bareChild.pid },
+        { port: tessera.port, pid: tesseraChild.pid },
+        loaded.bodies,
+        headers,
+        load,
+      );
+      rows.push({ tenants, loadMs: loaded.loadMs, ...row });
       console.log(`${percent(row.share)}`);
     }
 
     console.log();
     console.log(
       table(
-        ["tenants", "bare req/s", "tessera req/s", "tessera÷bare", "bare p50/p99", "tessera p50/p99"],
+        [
+          "tenants",
+          "bare req/s",
+          "tessera req/s",
+          "tessera÷bare",
+          "rounds",
+          "server CPU/req bare",
+          "tessera",
+          "bare p50/p99",
+          "tessera p50/p99",
+        ],
         rows.map((r) => [
           sizeLabel(r.tenants),
           int(r.bare.perSecond),
           int(r.tessera.perSecond),
           percent(r.share),
+          `${percent(Math.min(...r.rounds))}–${percent(Math.max(...r.rounds))}`,
+          micros(r.bare.cpuMicros),
+          micros(r.tessera.cpuMicros),
           `${r.bare.p50}/${r.bare.p99} ms`,
           `${r.tessera.p50}/${r.tessera.p99} ms`,
         ]),
@@ -135,6 +173,10 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
     const missed = rows.filter((r) => r.share < TARGET_SHARE);
     const targetMet = missed.length === 0;
     console.log(
+      "tessera÷bare: the median of the rounds' ratios (their range beside it); req/s: over all the rounds; " +
+        "server CPU/req: the server process's CPU time (user + system) over its requests.",
+    );
+    console.log(
       `Target ≥ ${percent(TARGET_SHARE)} of the bare route: ${
         targetMet ? "met at every size" : `MISSED at ${missed.map((r) => sizeLabel(r.tenants)).join(", ")}`
       }.`,
@@ -146,7 +188,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
       const isProfiled = (m: unknown): m is Profiled => (m as Profiled | undefined)?.type === "profiled";
       tesseraChild.send({ type: "profile", action: "start" } satisfies ProfileCommand);
       await nextMessage(tesseraChild, isProfiled);
-      const profiled = await measure(tessera.port, lastBodies, headers, { ...load, warmupSeconds: 0 });
+      const profiled = await measure(tessera.port, lastBodies, headers, load);
       tesseraChild.send({ type: "profile", action: "stop" } satisfies ProfileCommand);
       const { path } = await nextMessage(tesseraChild, isProfiled);
       console.log(`${int(profiled.perSecond)} req/s while profiled.`);
@@ -161,33 +203,131 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
   }
 }
 
+/** One autocannon run against one server. */
+function run(
+  port: number,
+  bodies: string[],
+  headers: Record<string, string>,
+  load: Load,
+  seconds: number,
+): Promise<autocannon.Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: load.connections,
+    pipelining: load.pipelining,
+    method: "POST",
+    headers,
+    requests: bodies.map((body) => ({ method: "POST" as const, path: "/v1/check", body })),
+    duration: seconds,
+  });
+}
+
+/**
+ * Both servers under the same load: each warmed up, then measured in `load.rounds` rounds that alternate
+ * which server goes first.
+ */
+async function measurePair(
+  bareServer: Server,
+  tesseraServer: Server,
+  bodies: string[],
+  headers: Record<string, string>,
+  load: Load,
+): Promise<Pick<HttpRow, "bare" | "tessera" | "share" | "rounds">> {
+  const turn = async (server: Server, seconds: number): Promise<Run> => {
+    const before = cpuSeconds(server.pid);
+    const result = await run(server.port, bodies, headers, load, seconds);
+    const after = cpuSeconds(server.pid);
+    return { result, cpu: before === undefined || after === undefined ? undefined : after - before };
+  };
+  await turn(bareServer, load.warmupSeconds);
+  await turn(tesseraServer, load.warmupSeconds);
+  const seconds = load.seconds / load.rounds;
+  const bare: Run[] = [];
+  const tessera: Run[] = [];
+  for (let round = 0; round < load.rounds; round++) {
+    if (round % 2 === 0) {
+      bare.push(await turn(bareServer, seconds));
+      tessera.push(await turn(tesseraServer, seconds));
+    } else {
+      tessera.push(await turn(tesseraServer, seconds));
+      bare.push(await turn(bareServer, seconds));
+    }
+  }
+  const rounds = tessera.map((t, i) => rate(t.result) / rate(bare[i]!.result));
+  return { bare: summarize(bare), tessera: summarize(tessera), share: median(rounds), rounds };
+}
+
+interface Server {
+  port: number;
+  pid: number | undefined;
+}
+
+/** One autocannon run, and the CPU time the server spent meanwhile. */
+interface Run {
+  result: autocannon.Result;
+  cpu: number | undefined;
+}
+
+/**
+ * A process's CPU time so far (user and system), in seconds, from /proc; undefined where there is none.
+ * It shows what each request costs the server itself, whatever the load generator on the same cores costs.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are
+    // the 14th and 15th fields of the line, the 12th and 13th after the name.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux that matters here. */
+const CLOCK_TICKS = 100;
+
+/** One server alone, for the whole measured time and without a warm-up (the profiled run). */
 async function measure(
   port: number,
   bodies: string[],
   headers: Record<string, string>,
   load: Load,
 ): Promise<Measured> {
-  const base = {
-    url: `http://127.0.0.1:${port}`,
-    connections: load.connections,
-    pipelining: load.pipelining,
-    method: "POST" as const,
-    headers,
-    requests: bodies.map((body) => ({ method: "POST" as const, path: "/v1/check", body })),
-  };
-  await autocannon({ ...base, duration: load.warmupSeconds });
-  const result = await autocannon({ ...base, duration: load.seconds });
+  return summarize([{ result: await run(port, bodies, headers, load, load.seconds), cpu: undefined }]);
+}
+
+function micros(value: number | undefined): string {
+  return value === undefined ? "n/a" : `${value.toFixed(1)} µs`;
+}
+
+function rate(result: autocannon.Result): number {
+  return result.requests.total / result.duration;
+}
+
+/** Requests per second over all the runs; latencies, the worst run's. */
+function summarize(runs: Run[]): Measured {
+  const results = runs.map((r) => r.result);
+  const sum = (f: (r: autocannon.Result) => number) => results.reduce((total, r) => total + f(r), 0);
+  const cpu = runs.every((r) => r.cpu !== undefined)
+    ? runs.reduce((total, r) => total + r.cpu!, 0)
+    : undefined;
+  const non2xx = sum((r) => r.non2xx);
+  const errors = sum((r) => r.errors);
+  const timeouts = sum((r) => r.timeouts);
   const problems = [
-    result.non2xx > 0 ? `${int(result.non2xx)} non-2xx responses` : "",
-    result.errors > 0 ? `${int(result.errors)} errors` : "",
-    result.timeouts > 0 ? `${int(result.timeouts)} timeouts` : "",
+    non2xx > 0 ? `${int(non2xx)} non-2xx responses` : "",
+    errors > 0 ? `${int(errors)} errors` : "",
+    timeouts > 0 ? `${int(timeouts)} timeouts` : "",
   ]
     .filter((p) => p !== "")
     .join(", ");
   return {
-    perSecond: result.requests.total / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    perSecond: sum((r) => r.requests.total) / sum((r) => r.duration),
+    p50: Math.max(...results.map((r) => r.latency.p50)),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    cpuMicros: cpu === undefined ? undefined : (cpu * 1e6) / sum((r) => r.requests.total),
     problems: problems === "" ? undefined : problems,
   };
 }
