@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from "kysely";
+import { lockEnvironment } from "./environment-lock";
 import {
   type RelationshipStore,
   type ResourceReader,
@@ -10,7 +11,7 @@ import {
   type TupleWriteResult,
 } from "./relationship-store";
 import type { Database, RelationshipTuplesTable } from "./schema";
-import { type ChangeRecord, StoreConflict, type StoredResource } from "./store";
+import type { ChangeRecord, StoredResource } from "./store";
 
 /** Relationship tuples over Kysely: the same SQL on PGlite and PostgreSQL. */
 export class KyselyRelationshipStore implements RelationshipStore {
@@ -24,13 +25,7 @@ export class KyselyRelationshipStore implements RelationshipStore {
   ): Promise<TupleWriteResult> {
     return this.db.transaction().execute(async (trx) => {
       // The same row lock as Store.write: tuple batches and resource writes of one environment are serialised.
-      const env = await trx
-        .selectFrom("environments")
-        .select("revision")
-        .where("id", "=", environmentId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!env) throw new StoreConflict("NOT_FOUND", `Environment ${environmentId} does not exist.`);
+      const current = await lockEnvironment(trx, environmentId);
       if (guard) {
         await guard(async <T>(kind: string, id: string) => {
           const row = await trx
@@ -93,9 +88,9 @@ export class KyselyRelationshipStore implements RelationshipStore {
       }
 
       if (written.length === 0 && deleted.length === 0) {
-        return { revision: Number(env.revision), written, deleted, changes: [] };
+        return { revision: current, written, deleted, changes: [] };
       }
-      const revision = Number(env.revision) + 1;
+      const revision = current + 1;
       await trx.updateTable("environments").set({ revision }).where("id", "=", environmentId).execute();
       const pending: { action: ChangeRecord["action"]; before: unknown; after: unknown }[] = [];
       if (written.length > 0) pending.push({ action: "create", before: null, after: { tuples: written } });

@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { CredentialStore } from "./credential-store";
 import { type DatabaseOptions, migrate, openDatabase } from "./database";
+import { lockEnvironment } from "./environment-lock";
 import { KyselyCredentialStore } from "./kysely-credential-store";
 import { KyselyRelationshipStore } from "./kysely-relationship-store";
 import type { RelationshipStore } from "./relationship-store";
@@ -191,14 +192,8 @@ export class KyselyStore implements Store {
   ): Promise<WriteResult<T>> {
     return this.db.transaction().execute(async (trx) => {
       // The row lock serialises writers of this environment until commit.
-      const env = await trx
-        .selectFrom("environments")
-        .select("revision")
-        .where("id", "=", environmentId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!env) throw new StoreConflict("NOT_FOUND", `Environment ${environmentId} does not exist.`);
-      const revision = env.revision + 1;
+      const current = await lockEnvironment(trx, environmentId);
+      const revision = current + 1;
       const pending: Omit<ChangeRecord, "at">[] = [];
       const record = (
         kind: string,
@@ -220,7 +215,7 @@ export class KyselyStore implements Store {
         });
       const tx = new KyselyWriteTransaction(trx, environmentId, record);
       const value = await work(tx);
-      if (pending.length === 0) return { value, revision: env.revision, changes: [] };
+      if (pending.length === 0) return { value, revision: current, changes: [] };
 
       await trx.updateTable("environments").set({ revision }).where("id", "=", environmentId).execute();
       const rows = await trx
