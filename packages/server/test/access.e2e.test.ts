@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
 import {
   type AccessGuard,
   type BearerExpressRequest,
@@ -11,9 +9,15 @@ import {
 import express from "express";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, removeDataDir, type ServerProcess, startServerProcess, tempDataDir } from "./process";
-
-const REPO = resolve(import.meta.dirname, "..", "..", "..");
+import {
+  type CliProcess,
+  freePort,
+  removeDataDir,
+  type ServerProcess,
+  spawnCli,
+  startServerProcess,
+  tempDataDir,
+} from "./process";
 
 /** A payments API of one major version, protected by OAuth2 client-credentials scopes. */
 function paymentsDocument(version: string, basePath: string) {
@@ -60,52 +64,15 @@ function paymentsDocument(version: string, basePath: string) {
   };
 }
 
-interface GatewayProcess {
-  url: string;
-  output: () => string;
-  stop(): Promise<void>;
-}
+type GatewayProcess = CliProcess & { url: string };
 
 /** `tessera gateway` as its own process, as an operator would run it. */
 async function startGatewayProcess(args: string[]): Promise<GatewayProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", "packages/server/src/cli/main.ts", "gateway", "--port", String(port), ...args],
-    { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
+  const cli = await spawnCli(["gateway", "--port", String(port), ...args], "listening on", {
+    timeoutMs: 60_000,
   });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`gateway did not start:\n${output}`)), 60_000);
-    const poll = setInterval(() => {
-      if (output.includes("listening on")) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        done();
-      }
-    }, 50);
-    child.once("exit", (code) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      fail(new Error(`gateway exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => output,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once("exit", () => done());
-        child.kill("SIGTERM");
-      }),
-  };
+  return { url: `http://127.0.0.1:${port}`, ...cli };
 }
 
 function listen(server: Server): Promise<string> {

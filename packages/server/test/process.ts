@@ -34,25 +34,26 @@ export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Starts `tessera serve` as its own process, exactly as `npm start` does, and waits until it listens. */
-export async function startServerProcess(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const port = await freePort();
+/** A `tessera` command running as its own process. */
+export interface CliProcess {
+  /** Everything it has written to stdout and stderr so far. */
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the `tessera` CLI from the checkout, as a user would, and resolves once its output includes
+ * `ready`; rejects with that output if it exits first or stays silent past `timeoutMs`.
+ */
+export async function spawnCli(
+  args: string[],
+  ready: string,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<CliProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      "packages/server/src/cli/main.ts",
-      "serve",
-      "--data-dir",
-      dataDir,
-      "--port",
-      String(port),
-      "--log-level",
-      "warn",
-      ...extraArgs,
-    ],
-    { cwd: REPO, env: { ...process.env, DATABASE_URL: "" }, stdio: ["ignore", "pipe", "pipe"] },
+    ["--import", "tsx", "packages/server/src/cli/main.ts", ...args],
+    { cwd: REPO, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
   child.stdout?.on("data", (chunk) => {
@@ -61,11 +62,13 @@ export async function startServerProcess(dataDir: string, extraArgs: string[] = 
   child.stderr?.on("data", (chunk) => {
     output += chunk;
   });
-  const url = `http://127.0.0.1:${port}`;
   await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 120_000);
+    const timer = setTimeout(
+      () => fail(new Error(`${args[0]} did not start:\n${output}`)),
+      options.timeoutMs,
+    );
     const poll = setInterval(() => {
-      if (output.includes("Tessera listening on")) {
+      if (output.includes(ready)) {
         clearInterval(poll);
         clearTimeout(timer);
         done();
@@ -74,14 +77,10 @@ export async function startServerProcess(dataDir: string, extraArgs: string[] = 
     child.once("exit", (code) => {
       clearInterval(poll);
       clearTimeout(timer);
-      fail(new Error(`server exited with ${code}:\n${output}`));
+      fail(new Error(`${args[0]} exited with ${code}:\n${output}`));
     });
   });
-  const token = /^\s+(tsr_mgmt_\S+)$/m.exec(output)?.[1];
   return {
-    url,
-    token,
-    dataDir,
     output: () => output,
     stop: () =>
       new Promise<void>((done) => {
@@ -90,6 +89,18 @@ export async function startServerProcess(dataDir: string, extraArgs: string[] = 
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** Starts `tessera serve` as its own process, exactly as `npm start` does, and waits until it listens. */
+export async function startServerProcess(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  const args = ["serve", "--data-dir", dataDir, "--port", String(port), "--log-level", "warn", ...extraArgs];
+  const cli = await spawnCli(args, "Tessera listening on", {
+    env: { ...process.env, DATABASE_URL: "" },
+    timeoutMs: 120_000,
+  });
+  const token = /^\s+(tsr_mgmt_\S+)$/m.exec(cli.output())?.[1];
+  return { url: `http://127.0.0.1:${port}`, token, dataDir, ...cli };
 }
 
 /** Runs the `tessera` CLI to completion, as a user would from the checkout. */
