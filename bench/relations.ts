@@ -13,6 +13,7 @@ import {
   type RelationTuple,
   TupleStore,
 } from "../packages/sdk/src/core/relations/index";
+import { prng } from "./data";
 
 const quick = process.argv.includes("--quick");
 const scale = quick ? 10 : 1;
@@ -63,11 +64,12 @@ const model = compileModel({
 });
 if (!model.model) throw new Error(JSON.stringify(model.errors));
 
-let seed = 42;
-const rand = (n: number) => {
-  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-  return seed % n;
-};
+/**
+ * Mulberry32, seeded: the same data on every run. (An LCG written in doubles loses precision once the
+ * product passes 2^53 and falls into short cycles; one did, and drew 5k distinct direct viewers of 100k.)
+ */
+const random = prng(42);
+const rand = (n: number) => Math.floor(random() * n);
 
 function* dataset(): Generator<RelationTuple> {
   for (let g = 0; g < GROUPS; g++) {
