@@ -1,11 +1,4 @@
-import type {
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  HookHandlerDoneFunction,
-  onRequestAsyncHookHandler,
-  onRequestHookHandler,
-} from "fastify";
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 import { TesseraError } from "../errors";
 import type { Principal, TokenService } from "../services/tokens";
 import type { TokenRight } from "../storage/store";
@@ -22,38 +15,25 @@ export function installAuth(app: FastifyInstance): void {
 }
 
 /**
- * An onRequest hook that Fastify calls in its callback form, and that code composing hooks may also call
- * without `done` and await, as an async hook.
+ * Deny by default: every route that is not explicitly public names the right it needs, or the rights of
+ * which any one will do. The check is synchronous (tokens are verified against an in-memory index), so the
+ * hook takes Fastify's callback form rather than paying for a promise per request; what it throws, Fastify
+ * sends to the error handler.
  */
-export type RightHook = onRequestHookHandler & onRequestAsyncHookHandler;
-
-/**
- * Deny by default: every route that is not explicitly public names the right it needs. The check is
- * synchronous (tokens are verified against an in-memory index), so Fastify gets the callback form of the
- * hook rather than paying for a promise per request; what it throws, Fastify sends to the error handler.
- */
-export function requireRight(tokens: TokenService, right: TokenRight): RightHook {
-  function hook(request: FastifyRequest, _reply: FastifyReply, done?: HookHandlerDoneFunction) {
-    if (done === undefined) {
-      try {
-        authorize(tokens, right, request);
-        return Promise.resolve();
-      } catch (error) {
-        return Promise.reject(error);
-      }
+export function requireRight(
+  tokens: TokenService,
+  right: TokenRight | readonly TokenRight[],
+): onRequestHookHandler {
+  const rights: readonly TokenRight[] = typeof right === "string" ? [right] : right;
+  const named = rights.map((r) => `"${r}"`).join(" or ");
+  return (request, _reply, done) => {
+    const principal = authenticate(tokens, request);
+    if (!rights.some((r) => principal.rights.includes(r))) {
+      throw new TesseraError("FORBIDDEN", `This credential does not carry the ${named} right.`);
     }
-    authorize(tokens, right, request);
+    request.principal = principal;
     done();
-  }
-  return hook as RightHook;
-}
-
-function authorize(tokens: TokenService, right: TokenRight, request: FastifyRequest): void {
-  const principal = authenticate(tokens, request);
-  if (!principal.rights.includes(right)) {
-    throw new TesseraError("FORBIDDEN", `This credential does not carry the "${right}" right.`);
-  }
-  request.principal = principal;
+  };
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i;

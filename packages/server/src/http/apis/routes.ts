@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance, onRequestAsyncHookHandler } from "fastify";
-import { isTesseraError } from "../../errors";
+import type { FastifyInstance } from "fastify";
 import {
   API_DOCUMENT_LIMIT,
   ApiKeyParams,
@@ -12,7 +11,6 @@ import {
   OperationsSchema,
 } from "../../schemas/apis";
 import { Page, PageQuery, ProblemSchema } from "../../schemas/common";
-import type { TokenService } from "../../services/tokens";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
@@ -27,27 +25,11 @@ const errors = {
 };
 const tags = ["apis"];
 
-/**
- * Reads of an API are for management and for enforcement points alike: a gateway or middleware fetches the
- * route table with a server key that only decides. Authentication is requireRight's; this only widens
- * which right suffices.
- */
-function manageOrDecide(tokens: TokenService): onRequestAsyncHookHandler {
-  const decide = requireRight(tokens, "decide");
-  const manage = requireRight(tokens, "manage");
-  return async function (request, reply) {
-    try {
-      await decide.call(this, request, reply);
-    } catch (error) {
-      if (!isTesseraError(error) || error.code !== "FORBIDDEN") throw error;
-      await manage.call(this, request, reply);
-    }
-  };
-}
-
 export function registerApiRoutes(app: FastifyInstance, { apis, tokens }: Services): void {
   const manage = requireRight(tokens, "manage");
-  const read = manageOrDecide(tokens);
+  // Reads of an API are for management and for enforcement points alike: a gateway or middleware fetches
+  // the route table with a server key that only decides.
+  const read = requireRight(tokens, ["decide", "manage"]);
 
   app.post(
     "/v1/apis/import",
