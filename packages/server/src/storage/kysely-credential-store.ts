@@ -9,6 +9,7 @@ import type {
   CredentialStore,
   SigningKeyRecord,
 } from "./credential-store";
+import { iso } from "./rows";
 import type {
   ApiKeysTable,
   ApplicationsTable,
@@ -409,11 +410,6 @@ function apiKeyRow(key: NewApiKey) {
     metadata: JSON.stringify(key.metadata),
     expires_at: key.expiresAt,
   };
-}
-
-function iso(value: Date | string | null): string | null {
-  if (value === null) return null;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
 function toApplication(row: Selectable<ApplicationsTable>): ApplicationRecord {

@@ -10,6 +10,7 @@ import {
   type TupleListOptions,
   type TupleWriteResult,
 } from "./relationship-store";
+import { toChange } from "./rows";
 import type { Database, RelationshipTuplesTable } from "./schema";
 import type { ChangeRecord, StoredResource } from "./store";
 
@@ -112,18 +113,7 @@ export class KyselyRelationshipStore implements RelationshipStore {
         )
         .returningAll()
         .execute();
-      const changes: ChangeRecord[] = changeRows.map((row) => ({
-        environmentId: row.environment_id,
-        revision: Number(row.revision),
-        seq: row.seq,
-        kind: row.kind,
-        resourceId: row.resource_id,
-        action: row.action as ChangeRecord["action"],
-        actor: row.actor,
-        before: row.before ?? undefined,
-        after: row.after ?? undefined,
-        at: new Date(row.at).toISOString(),
-      }));
+      const changes = changeRows.map(toChange);
       return { revision, written, deleted, changes };
     });
   }

@@ -5,7 +5,8 @@ import { lockEnvironment } from "./environment-lock";
 import { KyselyCredentialStore } from "./kysely-credential-store";
 import { KyselyRelationshipStore } from "./kysely-relationship-store";
 import type { RelationshipStore } from "./relationship-store";
-import type { ChangesTable, Database, EnvironmentsTable, ResourcesTable, TokensTable } from "./schema";
+import { iso, toChange } from "./rows";
+import type { Database, EnvironmentsTable, ResourcesTable, TokensTable } from "./schema";
 import {
   type ChangeListOptions,
   type ChangeRecord,
@@ -344,11 +345,6 @@ class KyselyWriteTransaction implements WriteTransaction {
   }
 }
 
-function iso(value: Date | string | null): string | null {
-  if (value === null) return null;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
-
 function toEnvironment(row: Selectable<EnvironmentsTable>): Environment {
   return {
     id: row.id,
@@ -380,21 +376,6 @@ function toResource<T>(row: Selectable<ResourcesTable>): StoredResource<T> {
     data: row.data as T,
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
-  };
-}
-
-function toChange(row: Selectable<ChangesTable>): ChangeRecord {
-  return {
-    environmentId: row.environment_id,
-    revision: Number(row.revision),
-    seq: row.seq,
-    kind: row.kind,
-    resourceId: row.resource_id,
-    action: row.action as ChangeRecord["action"],
-    actor: row.actor,
-    before: row.before ?? undefined,
-    after: row.after ?? undefined,
-    at: iso(row.at)!,
   };
 }
 
