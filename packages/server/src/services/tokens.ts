@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TesseraError } from "../errors";
 import type { Store, TokenKind, TokenRecord, TokenRight } from "../storage/store";
+import { every, type Periodic } from "./every";
 import { displayOf, generateSecret, hashSecret, sameDigest } from "./secrets";
 
 export const TOKEN_PREFIX: Record<TokenKind, string> = {
@@ -79,7 +80,7 @@ function sameAnswers(a: Map<string, Verified>, b: Map<string, Verified>): boolea
  */
 export class TokenService {
   private byHash = new Map<string, Verified>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private refresher: Periodic | undefined;
   /** Creations and revocations made by this process: a refresh must not undo one it did not see. */
   private writes = 0;
   /** Refreshes started, and the latest one applied: an older refresh finishing late is dropped. */
@@ -91,12 +92,11 @@ export class TokenService {
 
   async start(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch(() => {}), REFRESH_MS);
-    this.timer.unref?.();
+    this.refresher = every(REFRESH_MS, "token refresh", () => this.refresh());
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.refresher?.stop();
   }
 
   /**

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type FieldError, TesseraError } from "../../errors";
 import type { ApiKeyPatch, ApiKeyRecord, TimeWindow } from "../../storage/credential-store";
 import { type Store, StoreConflict } from "../../storage/store";
+import { every, type Periodic } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
 import type { SnapshotRegistry } from "../snapshots";
 import type { ApplicationService } from "./applications";
@@ -63,7 +64,7 @@ export interface UpdateApiKeyInput {
 export class ApiKeyService {
   private byHash = new Map<string, IndexedKey>();
   private environmentKeys = new Map<string, string>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private refresher: Periodic | undefined;
   private readonly lastUsed: LastUsedRecorder;
 
   constructor(
@@ -77,12 +78,11 @@ export class ApiKeyService {
   async start(): Promise<void> {
     await this.refresh();
     this.lastUsed.start();
-    this.timer = setInterval(() => void this.refresh().catch(() => {}), REFRESH_MS);
-    this.timer.unref?.();
+    this.refresher = every(REFRESH_MS, "API key refresh", () => this.refresh());
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.refresher?.stop();
     await this.lastUsed.stop();
   }
 

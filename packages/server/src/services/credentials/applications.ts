@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { TesseraError } from "../../errors";
 import type { ApplicationPatch, ApplicationRecord, ClientSecretRecord } from "../../storage/credential-store";
 import { type Store, StoreConflict } from "../../storage/store";
+import { every, type Periodic } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
 import type { SnapshotRegistry } from "../snapshots";
 
@@ -60,7 +61,7 @@ interface ClientEntry {
  */
 export class ApplicationService {
   private clients = new Map<string, ClientEntry>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private refresher: Periodic | undefined;
 
   constructor(
     private readonly store: Store,
@@ -69,12 +70,11 @@ export class ApplicationService {
 
   async start(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch(() => {}), REFRESH_MS);
-    this.timer.unref?.();
+    this.refresher = every(REFRESH_MS, "application refresh", () => this.refresh());
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.refresher?.stop();
   }
 
   async refresh(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   DEFAULT_TOKEN_TTL_SECONDS,
   MAX_TOKEN_TTL_SECONDS,
 } from "../credentials/applications";
+import { every, type Periodic } from "../every";
 import type { SnapshotRegistry } from "../snapshots";
 import { OAuthError } from "./oauth-error";
 import { SIGNING_ALG, type SigningKeyService } from "./signing-keys";
@@ -42,7 +43,7 @@ const PURGE_MS = 60_000;
  */
 export class OAuthService {
   private readonly environmentKeys = new Map<string, string>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private purger: Periodic | undefined;
 
   constructor(
     private readonly store: Store,
@@ -53,15 +54,13 @@ export class OAuthService {
   ) {}
 
   start(): void {
-    this.timer = setInterval(
-      () => void this.store.credentials.purgeRevokedAccessTokens(new Date()).catch(() => {}),
-      PURGE_MS,
+    this.purger = every(PURGE_MS, "purge of expired token revocations", () =>
+      this.store.credentials.purgeRevokedAccessTokens(new Date()),
     );
-    this.timer.unref?.();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.purger?.stop();
   }
 
   /** RFC 8414 authorization-server metadata. */

@@ -9,6 +9,7 @@ import {
 import type { SigningKeyRecord } from "../../storage/credential-store";
 import type { Store } from "../../storage/store";
 import { MAX_TOKEN_TTL_SECONDS } from "../credentials/applications";
+import { every, type Periodic } from "../every";
 
 export const SIGNING_ALG = "ES256";
 const REFRESH_MS = 5_000;
@@ -28,7 +29,7 @@ export interface Signer {
 export class SigningKeyService {
   private keys: SigningKeyRecord[] = [];
   private signer: Signer | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private refresher: Periodic | undefined;
 
   constructor(private readonly store: Store) {}
 
@@ -39,12 +40,11 @@ export class SigningKeyService {
       await this.store.credentials.addSigningKey(await newKey(), new Date(), true);
       await this.refresh();
     }
-    this.timer = setInterval(() => void this.refresh().catch(() => {}), REFRESH_MS);
-    this.timer.unref?.();
+    this.refresher = every(REFRESH_MS, "signing key refresh", () => this.refresh());
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.refresher?.stop();
   }
 
   /** Re-reads the keys (another process may have rotated) and retires those past their overlap. */

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { every, type Periodic } from "./every";
+
+describe("every", () => {
+  let periodic: Periodic | undefined;
+  afterEach(() => periodic?.stop());
+
+  it("runs again after a failed run, and reports the failure as a warning naming the task", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      let runs = 0;
+      const done = new Promise<void>((resolve) => {
+        periodic = every(10, "test refresh", async () => {
+          runs++;
+          if (runs === 1) throw new Error("database unreachable");
+          if (runs === 3) resolve();
+        });
+      });
+      await done;
+      periodic!.stop();
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ code: "TESSERA_BACKGROUND" });
+      expect(warnings[0]!.message).toBe("test refresh failed; retrying in 10 ms: database unreachable");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("stops", async () => {
+    let runs = 0;
+    periodic = every(5, "counter", async () => {
+      runs++;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    periodic.stop();
+    const seen = runs;
+    expect(seen).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(runs).toBe(seen);
+  });
+});
