@@ -44,6 +44,53 @@ for (const backend of testBackends()) {
       }
     });
 
+    /** The real store, with its next `failures` loadState calls made to fail, as a dropped connection would. */
+    function flaky(failures: number): { store: Store; failAgain(n: number): void } {
+      const wrapped = new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === "loadState") {
+            return (id: string) =>
+              failures-- > 0 ? Promise.reject(new Error("connection lost")) : target.loadState(id);
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      return { store: wrapped, failAgain: (n) => (failures = n) };
+    }
+
+    it("loads afresh after a failed load, rather than failing for good", async () => {
+      const registry = new SnapshotRegistry(flaky(1).store);
+      await expect(registry.get(env)).rejects.toThrow("connection lost");
+      expect((await registry.get(env)).revision).toBe((await store.getEnvironment(env))!.revision);
+      registry.close();
+    });
+
+    it("retries a gap reload that failed, and the write waiting on it completes", async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on("warning", onWarning);
+      const source = flaky(0);
+      const registry = new SnapshotRegistry(source.store);
+      try {
+        await registry.get(env);
+        // Another process writes: this registry sees a gap before its own next write, and must reload.
+        await store.write(env, "elsewhere", (tx) => tx.create("tenant", "gap-remote", { id: "gap-remote" }));
+        source.failAgain(1);
+        await write(registry, "gap-local");
+        const snapshot = registry.current(env)!;
+        expect(snapshot.tenants.has("gap-remote")).toBe(true);
+        expect(snapshot.tenants.has("gap-local")).toBe(true);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.map((w) => w.message)).toContain(
+          `snapshot reload of environment ${env} failed: connection lost`,
+        );
+      } finally {
+        process.off("warning", onWarning);
+        registry.close();
+      }
+    });
+
     it("catches up with a write made by another process through a reload", async () => {
       const registry = new SnapshotRegistry(store);
       await registry.get(env);

@@ -96,13 +96,36 @@ export class SnapshotRegistry {
   }
 
   private async load(environmentId: string, entry: Entry): Promise<Snapshot> {
-    const state = await this.store.loadState(environmentId);
-    const snapshot = Snapshot.compile(toEnvironmentState(state.revision, state.resources));
-    for (const listener of this.listeners) await listener.loaded(environmentId, snapshot, state);
+    let snapshot: Snapshot;
+    try {
+      const state = await this.store.loadState(environmentId);
+      snapshot = Snapshot.compile(toEnvironmentState(state.revision, state.resources));
+      for (const listener of this.listeners) await listener.loaded(environmentId, snapshot, state);
+    } catch (error) {
+      // A failed load must not stick: the next call loads afresh, and writes already queued behind this
+      // load (their requests waiting) get a retry of their own. The old snapshot, if any, keeps answering.
+      entry.loading = undefined;
+      if (entry.pending.size > 0 || entry.waiters.length > 0) this.reloadSoon(environmentId, entry);
+      throw error;
+    }
     entry.snapshot = snapshot;
     entry.loading = undefined;
     this.drain(environmentId, entry);
     return entry.snapshot;
+  }
+
+  /** A reload in a moment, in the background; one that fails is reported and, while writes wait, retried. */
+  private reloadSoon(environmentId: string, entry: Entry): void {
+    clearTimeout(entry.gapTimer);
+    entry.gapTimer = setTimeout(() => {
+      this.reload(environmentId).catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        process.emitWarning(`snapshot reload of environment ${environmentId} failed: ${reason}`, {
+          code: "TESSERA_BACKGROUND",
+        });
+      });
+    }, GAP_RELOAD_MS);
+    entry.gapTimer.unref?.();
   }
 
   private drain(environmentId: string, entry: Entry): void {
@@ -125,10 +148,7 @@ export class SnapshotRegistry {
     });
     clearTimeout(entry.gapTimer);
     entry.gapTimer = undefined;
-    if (entry.pending.size > 0) {
-      entry.gapTimer = setTimeout(() => void this.reload(environmentId), GAP_RELOAD_MS);
-      entry.gapTimer.unref?.();
-    }
+    if (entry.pending.size > 0) this.reloadSoon(environmentId, entry);
   }
 }
 
