@@ -30,6 +30,23 @@ describe("every", () => {
     }
   });
 
+  it("never overlaps runs: a run still going at its next turn is left to finish", async () => {
+    let active = 0;
+    let most = 0;
+    let runs = 0;
+    periodic = every(5, "slow", async () => {
+      runs++;
+      active++;
+      most = Math.max(most, active);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      active--;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    periodic.stop();
+    expect(runs).toBeGreaterThan(1);
+    expect(most).toBe(1);
+  });
+
   it("stops", async () => {
     let runs = 0;
     periodic = every(5, "counter", async () => {

@@ -4,17 +4,28 @@ export interface Periodic {
 }
 
 /**
- * Runs `task` every `ms` milliseconds, on a timer that never keeps the process alive. A run that fails (the
+ * Runs `task` every `ms` milliseconds, one run at a time, on a timer that never keeps the process alive. A run that fails (the
  * database unreachable, say) is retried at the next turn and reported as a process warning rather than
  * swallowed: a refresh that keeps failing leaves the server answering from older data, and whoever runs it
  * should hear of it. The warning names the task and the error's message, never the data it carried.
  */
 export function every(ms: number, name: string, task: () => Promise<unknown>): Periodic {
+  // A run still going at its next turn (a slow database) is left to finish: runs never overlap, so an
+  // older refresh can never land after a newer one.
+  let running = false;
   const timer = setInterval(() => {
-    task().catch((error: unknown) => {
-      const reason = error instanceof Error ? error.message : String(error);
-      process.emitWarning(`${name} failed; retrying in ${ms} ms: ${reason}`, { code: "TESSERA_BACKGROUND" });
-    });
+    if (running) return;
+    running = true;
+    task()
+      .catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        process.emitWarning(`${name} failed; retrying in ${ms} ms: ${reason}`, {
+          code: "TESSERA_BACKGROUND",
+        });
+      })
+      .finally(() => {
+        running = false;
+      });
   }, ms);
   timer.unref?.();
   return { stop: () => clearInterval(timer) };
