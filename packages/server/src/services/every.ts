@@ -4,10 +4,10 @@ export interface Periodic {
 }
 
 /**
- * Runs `task` every `ms` milliseconds, one run at a time, on a timer that never keeps the process alive. A run that fails (the
- * database unreachable, say) is retried at the next turn and reported as a process warning rather than
+ * Runs `task` every `ms` milliseconds, one run at a time, on a timer that never keeps the process alive.
+ * A run that fails (the database unreachable, say) is retried at the next turn and reported rather than
  * swallowed: a refresh that keeps failing leaves the server answering from older data, and whoever runs it
- * should hear of it. The warning names the task and the error's message, never the data it carried.
+ * should hear of it.
  */
 export function every(ms: number, name: string, task: () => Promise<unknown>): Periodic {
   // A run still going at its next turn (a slow database) is left to finish: runs never overlap, so an
@@ -17,16 +17,20 @@ export function every(ms: number, name: string, task: () => Promise<unknown>): P
     if (running) return;
     running = true;
     task()
-      .catch((error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        process.emitWarning(`${name} failed; retrying in ${ms} ms: ${reason}`, {
-          code: "TESSERA_BACKGROUND",
-        });
-      })
+      .catch((error: unknown) => reportBackgroundFailure(`${name} failed; retrying in ${ms} ms`, error))
       .finally(() => {
         running = false;
       });
   }, ms);
   timer.unref?.();
   return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * Reports a failure of background work as a process warning (code TESSERA_BACKGROUND), which Node prints to
+ * stderr. It names the work and the error's message, never the data the work carried.
+ */
+export function reportBackgroundFailure(what: string, error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`${what}: ${reason}`, { code: "TESSERA_BACKGROUND" });
 }

@@ -1,5 +1,6 @@
 import { type Change, type EnvironmentState, type ResourceKind, Snapshot } from "@tessera/sdk/core";
 import type { ChangeRecord, Store, StoredResource, EnvironmentState as StoredState } from "../storage/store";
+import { reportBackgroundFailure } from "./every";
 
 /**
  * Keeps state derived beside a snapshot (the relationship engine) in step with it. `loaded` runs after a
@@ -118,12 +119,9 @@ export class SnapshotRegistry {
   private reloadSoon(environmentId: string, entry: Entry): void {
     clearTimeout(entry.gapTimer);
     entry.gapTimer = setTimeout(() => {
-      this.reload(environmentId).catch((error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        process.emitWarning(`snapshot reload of environment ${environmentId} failed: ${reason}`, {
-          code: "TESSERA_BACKGROUND",
-        });
-      });
+      this.reload(environmentId).catch((error: unknown) =>
+        reportBackgroundFailure(`snapshot reload of environment ${environmentId} failed`, error),
+      );
     }, GAP_RELOAD_MS);
     entry.gapTimer.unref?.();
   }
