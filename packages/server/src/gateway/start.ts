@@ -6,6 +6,7 @@ import {
   RemoteJwks,
 } from "@tessera/sdk/middleware";
 import type { FastifyInstance } from "fastify";
+import { every } from "../services/every";
 import { buildGateway } from "./gateway";
 
 export interface StartGatewayOptions extends AccessSource {
@@ -79,19 +80,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
 
   const refreshMs = (options.refreshSeconds ?? 60) * 1000;
-  const timer =
+  const reloader =
     refreshMs > 0
-      ? setInterval(() => {
-          fetchApi(source, options.api)
-            .then((next) => {
-              guard.setApi(next);
-              loadedAt = new Date().toISOString();
-            })
-            // The definition in hand keeps being enforced: a Tessera outage never opens the gateway.
-            .catch((error: unknown) => app?.log.warn({ err: error }, "API definition reload failed"));
-        }, refreshMs)
+      ? every(
+          refreshMs,
+          "API definition reload",
+          async () => {
+            guard.setApi(await fetchApi(source, options.api));
+            loadedAt = new Date().toISOString();
+          },
+          // The definition in hand keeps being enforced: a Tessera outage never opens the gateway.
+          (error) => app?.log.warn({ err: error }, "API definition reload failed"),
+        )
       : undefined;
-  timer?.unref();
 
   const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080 });
   return {
@@ -99,7 +100,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     address,
     issuer: found.issuer,
     close: async () => {
-      if (timer) clearInterval(timer);
+      reloader?.stop();
       await app?.close();
     },
   };

@@ -7,9 +7,15 @@ export interface Periodic {
  * Runs `task` every `ms` milliseconds, one run at a time, on a timer that never keeps the process alive.
  * A run that fails (the database unreachable, say) is retried at the next turn and reported rather than
  * swallowed: a refresh that keeps failing leaves the server answering from older data, and whoever runs it
- * should hear of it.
+ * should hear of it. `onError` reports elsewhere (a logger); by default it is a process warning.
  */
-export function every(ms: number, name: string, task: () => Promise<unknown>): Periodic {
+export function every(
+  ms: number,
+  name: string,
+  task: () => Promise<unknown>,
+  onError: (error: unknown) => void = (error) =>
+    reportBackgroundFailure(`${name} failed; retrying in ${ms} ms`, error),
+): Periodic {
   // A run still going at its next turn (a slow database) is left to finish: runs never overlap, so an
   // older refresh can never land after a newer one.
   let running = false;
@@ -17,7 +23,7 @@ export function every(ms: number, name: string, task: () => Promise<unknown>): P
     if (running) return;
     running = true;
     task()
-      .catch((error: unknown) => reportBackgroundFailure(`${name} failed; retrying in ${ms} ms`, error))
+      .catch(onError)
       .finally(() => {
         running = false;
       });
