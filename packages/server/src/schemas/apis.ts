@@ -64,16 +64,21 @@ const OperationSchema = Type.Object(
 
 const ScopeSchema = Type.Object({ name: Type.String(), description: Type.Optional(Type.String()) });
 
+/** What an API is, in its summary and in full. */
+const ApiFields = {
+  key: Type.String(),
+  name: Type.String(),
+  majorVersion: Type.Integer(),
+  title: Type.Optional(Type.String()),
+  version: Type.Optional(Type.String()),
+  specVersion: Type.Optional(Type.String()),
+  basePath: Type.Optional(Type.String()),
+  audience: Type.Optional(Type.String()),
+};
+
 export const ApiSummarySchema = Type.Object(
   {
-    key: Type.String(),
-    name: Type.String(),
-    majorVersion: Type.Integer(),
-    title: Type.Optional(Type.String()),
-    version: Type.Optional(Type.String()),
-    specVersion: Type.Optional(Type.String()),
-    basePath: Type.Optional(Type.String()),
-    audience: Type.Optional(Type.String()),
+    ...ApiFields,
     operationCount: Type.Integer(),
     publicOperationCount: Type.Integer(),
     scopeCount: Type.Integer(),
@@ -85,14 +90,7 @@ export const ApiSummarySchema = Type.Object(
 
 export const ApiSchema = Type.Object(
   {
-    key: Type.String(),
-    name: Type.String(),
-    majorVersion: Type.Integer(),
-    title: Type.Optional(Type.String()),
-    version: Type.Optional(Type.String()),
-    specVersion: Type.Optional(Type.String()),
-    basePath: Type.Optional(Type.String()),
-    audience: Type.Optional(Type.String()),
+    ...ApiFields,
     scopes: Type.Array(ScopeSchema),
     operations: Type.Array(OperationSchema),
     ...Metadata,
