@@ -21,7 +21,12 @@ import {
 } from "../src/core/relations/index";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-export const conformanceDir = path.resolve(repoRoot, "..", "shared", "conformance", "openfga");
+/** OpenFGA's suite, in the shared folder beside the checkout or wherever TESSERA_SHARED_DIR says. */
+export const conformanceDir = path.join(
+  process.env.TESSERA_SHARED_DIR ?? path.resolve(repoRoot, "..", "shared"),
+  "conformance",
+  "openfga",
+);
 export const conformanceFiles = ["consolidated_1_1_tests.yaml", "abac_tests.yaml"];
 
 interface YamlTuple {
