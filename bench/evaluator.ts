@@ -78,7 +78,7 @@ export async function runEvaluator(options: EvaluatorOptions): Promise<Evaluator
       [
         "tenants",
         "compile",
-        "snapshot heap",
+        "snapshot memory",
         "tessera/s",
         "ns/decision",
         "same questions/s",

@@ -62,13 +62,17 @@ export function elapsedMs(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** Heap in use after a full collection, when the process runs with --expose-gc; else undefined. */
+/**
+ * Memory in use after a full collection, when the process runs with --expose-gc; else undefined: the JS heap
+ * and the typed arrays' buffers, which live outside it (the evaluator's tenant index is one).
+ */
 export function settledHeap(): number | undefined {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return undefined;
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -33,22 +33,16 @@ export interface CompiledRole {
   scopes: Set<string>;
 }
 
+export interface CompiledApi {
+  api: Api;
+  /** Every scope the API knows: declared by its security schemes or required by an operation. */
+  scopes: Set<string>;
+}
+
 /**
  * The catalog part of a snapshot: small (features, plans, roles, flags, routes), so it is compiled whole
  * whenever any of it changes. `generation` lets per-tenant memos know when they went stale.
  */
-export interface CompiledApi {
-  api: Api;
-  /** Every scope the API knows: declared by its security schemes or required by an operation. */
-  scopes: Set<string>;
-}
-
-export interface CompiledApi {
-  api: Api;
-  /** Every scope the API knows: declared by its security schemes or required by an operation. */
-  scopes: Set<string>;
-}
-
 export interface Catalog {
   generation: number;
   features: Map<string, CompiledFeature>;
@@ -65,6 +59,8 @@ export interface Catalog {
    * It lives on the catalog, so a catalog change drops it with everything else it was computed from.
    */
   bundles: Map<string, PlanBundle>;
+  /** The same bundles by id (PlanBundle.bundleId), for memos that hold a number rather than an object. */
+  bundleList: PlanBundle[];
   source: Pick<
     EnvironmentState,
     "features" | "permissions" | "roles" | "plans" | "flags" | "routes" | "apis"
@@ -78,6 +74,8 @@ export type CatalogSource = Catalog["source"];
  * same plans share one, which keeps the evaluator's working set small however many tenants there are.
  */
 export interface PlanBundle {
+  /** The bundle's index in Catalog.bundleList, or -1 when it is not kept there. */
+  bundleId: number;
   /** Whether any subscription is active: false for the empty combination. */
   active: boolean;
   plans: readonly string[];
@@ -122,6 +120,7 @@ export function compileCatalog(source: CatalogSource, generation: number): Catal
     routes: compileRouteTable(routeRules(source.routes, source.apis ?? [])),
     apis: new Map((source.apis ?? []).map((api) => [api.key, compileApi(api)])),
     bundles: new Map(),
+    bundleList: [],
     source,
   };
 }

@@ -17,6 +17,8 @@ export interface FeatureEntitlement {
  * object per combination of plans (see catalog.ts PlanBundle), which keeps the decision's working set small.
  */
 export interface Effective {
+  /** The shared bundle's id (Catalog.bundleList) when this is one; -1 for a tenant's own. */
+  bundleId: number;
   /** Whether any subscription is active in the window. */
   active: boolean;
   /** Keys of the active base plans and add-ons. */
@@ -125,6 +127,7 @@ function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): Eff
     features = merged;
   }
   const effective: Effective = {
+    bundleId: -1,
     active: bundle.active,
     plans: bundle.plans,
     features,
@@ -151,13 +154,18 @@ function bundleOf(catalog: Catalog, active: readonly CompiledSubscription[]): Pl
     for (const access of catalog.plans.get(planKey)?.apiAccess ?? []) addScopes(catalog, scopes, access);
   }
   const bundle: PlanBundle = {
+    bundleId: -1,
     active: active.length > 0,
     plans,
     features,
     permissions: NO_PERMISSIONS,
     scopes,
   };
-  if (catalog.bundles.size < MAX_BUNDLES) catalog.bundles.set(key, bundle);
+  if (catalog.bundles.size < MAX_BUNDLES) {
+    bundle.bundleId = catalog.bundleList.length;
+    catalog.bundleList.push(bundle);
+    catalog.bundles.set(key, bundle);
+  }
   return bundle;
 }
 

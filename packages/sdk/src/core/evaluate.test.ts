@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import fixture from "../../test/fixtures/decisions.json";
 import type { CheckRequest } from "./decision";
 import { evaluate } from "./evaluate";
-import { Snapshot } from "./snapshot";
+import { type Change, Snapshot } from "./snapshot";
+import { MAX_INLINE_MEMBERS } from "./tenant-index";
 import type { EnvironmentState } from "./types";
 
 type Case = (typeof fixture.cases)[number];
@@ -131,5 +132,61 @@ describe("snapshot updates", () => {
         evaluate(snapshot, toRequest(c.check)).reason,
       );
     }
+  });
+});
+
+// The index keeps up to MAX_INLINE_MEMBERS members inline and sends the evaluator to the entry beyond that:
+// both ways must give the same answers, and follow membership changes.
+describe.each([
+  ["inline", 0],
+  ["in the entry", MAX_INLINE_MEMBERS + 8],
+])("a tenant's members, %s", (_, extra) => {
+  const at = Date.parse("2026-08-01T00:00:00Z");
+  const withExtraMembers = () => {
+    const snapshot = Snapshot.compile(structuredClone(fixture.state) as EnvironmentState);
+    const changes: Change[] = [];
+    for (let i = 0; i < extra; i++) {
+      changes.push({ kind: "user", after: { id: `extra${i}` } });
+      changes.push({
+        kind: "membership",
+        after: { tenantId: "acme", userId: `extra${i}`, roles: ["viewer"] },
+      });
+    }
+    snapshot.apply(changes, 2);
+    return snapshot;
+  };
+  const check = (snapshot: Snapshot, userId: string, permission: string) =>
+    evaluate(snapshot, { subject: { tenantId: "acme", userId }, permission, at });
+
+  it("answers every fixture case as without them", () => {
+    const plain = Snapshot.compile(fixture.state as EnvironmentState);
+    const snapshot = withExtraMembers();
+    for (const c of fixture.cases) {
+      const { decisionId: _a, revision: _b, ...expected } = evaluate(plain, toRequest(c.check));
+      const { decisionId: _c, revision: _d, ...actual } = evaluate(snapshot, toRequest(c.check));
+      expect(actual, c.name).toEqual(expected);
+    }
+  });
+
+  it("follows role changes, removed memberships and deleted users", () => {
+    const snapshot = withExtraMembers();
+    if (extra > 0) expect(check(snapshot, `extra${extra - 1}`, "invoices.read").entitled).toBe(true);
+    expect(check(snapshot, "anne", "invoices.write").entitled).toBe(true);
+    expect(check(snapshot, "carl", "invoices.read").reason).toBe("USER_NOT_IN_TENANT");
+
+    const anne = fixture.state.memberships.find((m) => m.userId === "anne")!;
+    const bob = fixture.state.memberships.find((m) => m.userId === "bob")!;
+    snapshot.apply(
+      [
+        { kind: "membership", before: anne, after: { ...anne, roles: ["viewer"] } },
+        { kind: "membership", before: bob },
+        { kind: "user", before: { id: "carl" } },
+      ],
+      3,
+    );
+    expect(check(snapshot, "anne", "invoices.write").reason).toBe("PERMISSION_MISSING");
+    expect(check(snapshot, "anne", "invoices.read").source).toEqual({ type: "role", key: "viewer" });
+    expect(check(snapshot, "bob", "invoices.read").reason).toBe("USER_NOT_IN_TENANT");
+    expect(check(snapshot, "carl", "invoices.read").reason).toBe("USER_NOT_FOUND");
   });
 });

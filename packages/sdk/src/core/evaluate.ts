@@ -19,6 +19,7 @@ import type { ReasonCode } from "./reasons";
 import { check as checkRelation } from "./relations";
 import { matchRoute } from "./routes";
 import type { Member, Snapshot, TenantEntry } from "./snapshot";
+import { ABSENT, ELSEWHERE } from "./tenant-index";
 import type { FeatureValue } from "./types";
 
 /**
@@ -28,27 +29,34 @@ import type { FeatureValue } from "./types";
  */
 export function evaluate(snapshot: Snapshot, request: CheckRequest): Decision {
   const { subject } = request;
-  const entry = snapshot.tenants.get(subject.tenantId);
-  if (entry === undefined)
+  const { index } = snapshot;
+  // The tenant and its member through the index: the common decision reads no object of the tenant's.
+  const block = index.find(subject.tenantId);
+  if (block === ABSENT)
     return deny(snapshot, "TENANT_NOT_FOUND", `Tenant "${subject.tenantId}" does not exist.`);
-  let member: Member | undefined;
   const userId = subject.userId;
+  let record = ABSENT;
+  let member: Member | undefined;
   if (userId !== undefined) {
-    // The membership holds the user: one lookup in the tenant's entry, and the global map only to explain a miss.
-    member = entry.members.get(userId);
-    if (member === undefined) {
+    record = index.member(block, userId);
+    if (record === ELSEWHERE) member = index.entry(block).members.get(userId);
+    if (record === ABSENT || (record === ELSEWHERE && member === undefined)) {
+      // The global map only to explain the miss.
       if (!snapshot.users.has(userId))
         return deny(snapshot, "USER_NOT_FOUND", `User "${userId}" does not exist.`);
       return deny(
         snapshot,
         "USER_NOT_IN_TENANT",
-        `User "${userId}" is not a member of tenant "${entry.tenant.id}".`,
+        `User "${userId}" is not a member of tenant "${subject.tenantId}".`,
       );
     }
   }
   const context: Context = {
     snapshot,
-    entry,
+    block,
+    record,
+    userId,
+    entry: undefined,
     member,
     request,
     at: request.at ?? Date.now(),
@@ -63,16 +71,62 @@ export function evaluate(snapshot: Snapshot, request: CheckRequest): Decision {
 
 interface Context {
   snapshot: Snapshot;
-  entry: TenantEntry;
+  /** The tenant's block in the snapshot's index. */
+  block: number;
+  /** The user's member record in the block; ELSEWHERE when the tenant's members are only in its entry. */
+  record: number;
+  /** The user, always a member of the tenant; undefined when the subject names none. */
+  userId: string | undefined;
+  /** The tenant's entry and the user's membership: read only when a decision needs more than the index. */
+  entry: TenantEntry | undefined;
   member: Member | undefined;
   request: CheckRequest;
   at: number;
   effective: Effective | undefined;
 }
 
+function entryOf(context: Context): TenantEntry {
+  context.entry ??= context.snapshot.index.entry(context.block);
+  return context.entry;
+}
+
+/** The user's membership; call only when the subject names a user (who is then a member). */
+function memberOf(context: Context): Member {
+  context.member ??= entryOf(context).members.get(context.userId!);
+  return context.member!;
+}
+
+function rolesOf(context: Context): readonly string[] {
+  if (context.record >= 0) return context.snapshot.roleSets[context.snapshot.index.roleSet(context.record)]!;
+  return memberOf(context).roles;
+}
+
+function hasMemberGrants(context: Context): boolean {
+  if (context.userId === undefined) return false;
+  if (context.record >= 0) return context.snapshot.index.hasGrants(context.record);
+  return memberOf(context).grants.length > 0;
+}
+
+/**
+ * The tenant's entitlements now. A tenant on a shared plan bundle is answered from the index's memo; otherwise
+ * (a memo out of its window, a tenant with grants of its own) from the entry, whose memo the index then copies.
+ */
 function effectiveOf(context: Context): Effective {
-  context.effective ??= effectiveAt(context.snapshot.catalog, context.entry, context.at);
-  return context.effective;
+  if (context.effective !== undefined) return context.effective;
+  const { snapshot, block, at } = context;
+  const { catalog, index } = snapshot;
+  const bundle = index.memo(block, catalog.generation, at);
+  if (bundle >= 0) {
+    context.effective = catalog.bundleList[bundle]!;
+    return context.effective;
+  }
+  const entry = entryOf(context);
+  const effective = effectiveAt(catalog, entry, at);
+  if (effective.bundleId >= 0 && entry.memo === effective && entry.memoGeneration === catalog.generation) {
+    index.remember(block, catalog.generation, effective.bundleId, entry.memoFrom, entry.memoUntil);
+  }
+  context.effective = effective;
+  return effective;
 }
 
 function checkFeature(context: Context, key: string): Decision {
@@ -97,8 +151,8 @@ function checkFeature(context: Context, key: string): Decision {
     const on =
       flag !== undefined &&
       evaluateFlag(flag, {
-        tenant: context.entry.tenant,
-        user: context.member?.user,
+        tenant: entryOf(context).tenant,
+        user: context.userId === undefined ? undefined : memberOf(context).user,
         plans: effective.plans,
         attributes: context.request.subject.attributes,
       }).on;
@@ -146,8 +200,8 @@ function userGrant(
   key: string,
   type: "boolean" | "limit" | "config",
 ): FeatureEntitlement | undefined {
-  const list = context.member?.grants;
-  if (list === undefined || list.length === 0) return undefined;
+  if (!hasMemberGrants(context)) return undefined;
+  const list = memberOf(context).grants;
   let found: FeatureEntitlement | undefined;
   for (const g of list) {
     if (g.featureKey !== key || !isGrantActive(g, context.at)) continue;
@@ -164,20 +218,19 @@ function userGrant(
 }
 
 function checkPermission(context: Context, key: string): Decision {
-  const { snapshot, member } = context;
+  const { snapshot, userId } = context;
   const permission = snapshot.catalog.permissions.get(key);
   if (!permission) return deny(snapshot, "PERMISSION_NOT_FOUND", `No permission has the key "${key}".`);
-  if (!member)
+  if (userId === undefined)
     return deny(snapshot, "USER_NOT_FOUND", "A permission is checked for a user: give subject.userId.");
-  const user = member.user;
 
-  const source = permissionSource(context, member, key);
+  const source = permissionSource(context, key);
   if (!source) {
     const roles = snapshot.catalog.rolesByPermission.get(key);
     return deny(
       snapshot,
       "PERMISSION_MISSING",
-      `User "${user.id}" lacks permission "${key}".`,
+      `User "${userId}" lacks permission "${key}".`,
       roles ? { roles } : undefined,
     );
   }
@@ -188,13 +241,15 @@ function checkPermission(context: Context, key: string): Decision {
   return decide(snapshot, true, "ENTITLED", "Entitled.", source);
 }
 
-function permissionSource(context: Context, member: Member, key: string): DecisionSource | undefined {
+function permissionSource(context: Context, key: string): DecisionSource | undefined {
   const { catalog } = context.snapshot;
-  for (const roleKey of member.roles) {
+  for (const roleKey of rolesOf(context)) {
     if (catalog.roles.get(roleKey)?.permissions.has(key)) return { type: "role", key: roleKey };
   }
-  for (const g of member.grants) {
-    if (g.permissionKey === key && isGrantActive(g, context.at)) return { type: "grant", key: g.id };
+  if (hasMemberGrants(context)) {
+    for (const g of memberOf(context).grants) {
+      if (g.permissionKey === key && isGrantActive(g, context.at)) return { type: "grant", key: g.id };
+    }
   }
   return effectiveOf(context).permissions.get(key);
 }
@@ -265,16 +320,16 @@ function missingScopes(
 }
 
 function checkEntity(context: Context, entity: EntityQuery): Decision {
-  const { snapshot } = context;
-  const user = context.member?.user;
-  if (!user) return deny(snapshot, "USER_NOT_FOUND", "An entity is checked for a user: give subject.userId.");
+  const { snapshot, userId } = context;
+  if (userId === undefined)
+    return deny(snapshot, "USER_NOT_FOUND", "An entity is checked for a user: give subject.userId.");
   const engine = snapshot.relations;
   const object = `${entity.type}:${entity.id}`;
   if (!engine) return deny(snapshot, "RELATION_MISSING", "No relationship model is defined.");
   const result = checkRelation(engine, {
     object,
     relation: entity.action,
-    user: `user:${user.id}`,
+    user: `user:${userId}`,
     context: context.request.subject.attributes as Record<string, unknown> | undefined,
     at: context.at,
   });
@@ -283,7 +338,7 @@ function checkEntity(context: Context, entity: EntityQuery): Decision {
     return deny(
       snapshot,
       "RELATION_MISSING",
-      `No relationship gives user "${user.id}" ${entity.action} on ${object}.`,
+      `No relationship gives user "${userId}" ${entity.action} on ${object}.`,
     );
   }
   return decide(snapshot, true, "ENTITLED", "Entitled.", {

@@ -1,6 +1,7 @@
 import { type Catalog, type CatalogSource, compileCatalog } from "./catalog";
 import { type Effective, effectiveAt } from "./effective";
 import type { RelationEngine } from "./relations";
+import { TenantIndex } from "./tenant-index";
 import { toMillis } from "./time";
 import type {
   ApiAccess,
@@ -39,6 +40,8 @@ export interface Member {
   user: User;
   /** Role keys the user holds in this tenant. */
   roles: readonly string[];
+  /** The same roles as an id in Snapshot.roleSets, shared by every member who holds exactly these. */
+  roleSet: number;
   /** Grants to this user in this tenant. */
   grants: readonly CompiledGrant[];
 }
@@ -112,6 +115,10 @@ export class Snapshot {
   catalog: Catalog;
   readonly tenants = new Map<string, TenantEntry>();
   readonly users = new Map<string, User>();
+  /** The tenants again, laid out for the evaluator's hot path (see tenant-index.ts); rebuilt with each entry. */
+  readonly index = new TenantIndex();
+  /** Every distinct set of role keys members hold, by id; members refer to theirs by id. */
+  readonly roleSets: (readonly string[])[] = [];
   /** The relationship engine, when the environment has a model; entity checks read it. */
   relations: RelationEngine | undefined;
 
@@ -124,6 +131,7 @@ export class Snapshot {
   private readonly memberships = new Map<string, Map<string, Membership>>();
   /** userId → the tenants the user is a member of, so a change to the user rebuilds those entries. */
   private readonly userTenants = new Map<string, Set<string>>();
+  private readonly roleSetIds = new Map<string, number>();
 
   private constructor(state: EnvironmentState) {
     this.revision = state.revision;
@@ -279,6 +287,7 @@ export class Snapshot {
     const tenant = this.tenantRecords.get(id);
     if (!tenant) {
       this.tenants.delete(id);
+      this.index.delete(id);
       return;
     }
     const grants: CompiledGrant[] = [];
@@ -297,10 +306,12 @@ export class Snapshot {
     const members = new Map<string, Member>();
     for (const m of this.memberships.get(id)?.values() ?? []) {
       const user = this.users.get(m.userId);
-      if (user)
-        members.set(m.userId, { user, roles: m.roles, grants: userGrants?.get(m.userId) ?? NO_GRANTS });
+      if (user) {
+        const grants = userGrants?.get(m.userId) ?? NO_GRANTS;
+        members.set(m.userId, { user, roles: m.roles, roleSet: this.roleSetOf(m.roles), grants });
+      }
     }
-    this.tenants.set(id, {
+    const entry: TenantEntry = {
       // Window first, as doubles from the start (NaN matches nothing), so V8 keeps them next to the entry.
       memoGeneration: -1,
       memoFrom: Number.NaN,
@@ -311,7 +322,20 @@ export class Snapshot {
       grants,
       userGrants: userGrants ?? NO_USER_GRANTS,
       members,
-    });
+    };
+    this.tenants.set(id, entry);
+    this.index.set(entry, members);
+  }
+
+  private roleSetOf(roles: readonly string[]): number {
+    const key = roles.join("\u0000");
+    let id = this.roleSetIds.get(key);
+    if (id === undefined) {
+      id = this.roleSets.length;
+      this.roleSets.push([...roles]);
+      this.roleSetIds.set(key, id);
+    }
+    return id;
   }
 
   private linkMember(m: Membership, linked: boolean): void {
