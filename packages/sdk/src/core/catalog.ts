@@ -80,6 +80,8 @@ export interface PlanBundle {
   active: boolean;
   plans: readonly string[];
   features: ReadonlyMap<string, { value: FeatureValue; source: DecisionSource }>;
+  /** A bundle is what plans give: no grant is in it. */
+  granted: undefined;
   /** Plans give no permissions to every user; grants do. Always empty here. */
   permissions: ReadonlyMap<string, DecisionSource>;
   /** API key → the scopes of it the plans give (only scopes the API declares). */

@@ -23,7 +23,13 @@ export interface Effective {
   active: boolean;
   /** Keys of the active base plans and add-ons. */
   plans: readonly string[];
+  /** What the plans give: the bundle's own map, shared by every tenant on the same plans. */
   features: ReadonlyMap<string, FeatureEntitlement>;
+  /**
+   * What the tenant-wide grants give, which overrides `features` key by key; undefined when none does. Kept
+   * apart rather than merged into a copy of `features`: a tenant with one grant then holds a map of one.
+   */
+  granted: ReadonlyMap<string, FeatureEntitlement> | undefined;
   /** Permissions granted to every user of the tenant. */
   permissions: ReadonlyMap<string, DecisionSource>;
   /** API key → the scopes of it the tenant is entitled to (only scopes the API declares). */
@@ -119,18 +125,12 @@ function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): Eff
       addScopes(catalog, scopes, g.apiAccess);
     }
   }
-  let features = bundle.features;
-  if (granted.size > 0) {
-    // A grant overrides what the plans give.
-    const merged = new Map(bundle.features);
-    for (const [key, entitlement] of granted) merged.set(key, entitlement);
-    features = merged;
-  }
   const effective: Effective = {
     bundleId: -1,
     active: bundle.active,
     plans: bundle.plans,
-    features,
+    features: bundle.features,
+    granted: granted.size > 0 ? granted : undefined,
     permissions,
     scopes: scopes ?? bundle.scopes,
   };
@@ -158,6 +158,7 @@ function bundleOf(catalog: Catalog, active: readonly CompiledSubscription[]): Pl
     active: active.length > 0,
     plans,
     features,
+    granted: undefined,
     permissions: NO_PERMISSIONS,
     scopes,
   };

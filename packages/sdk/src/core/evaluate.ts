@@ -19,7 +19,7 @@ import type { ReasonCode } from "./reasons";
 import { check as checkRelation } from "./relations";
 import { matchRoute } from "./routes";
 import type { Member, Snapshot, TenantEntry } from "./snapshot";
-import { ABSENT, ELSEWHERE } from "./tenant-index";
+import { ABSENT, ELSEWHERE, OWN } from "./tenant-index";
 import type { FeatureValue } from "./types";
 
 /**
@@ -108,22 +108,22 @@ function hasMemberGrants(context: Context): boolean {
 }
 
 /**
- * The tenant's entitlements now. A tenant on a shared plan bundle is answered from the index's memo; otherwise
- * (a memo out of its window, a tenant with grants of its own) from the entry, whose memo the index then copies.
+ * The tenant's entitlements now, from the index's memo while its window holds; otherwise from the entry
+ * (which memoises them in turn), and the index copies the entry's memo.
  */
 function effectiveOf(context: Context): Effective {
   if (context.effective !== undefined) return context.effective;
   const { snapshot, block, at } = context;
   const { catalog, index } = snapshot;
-  const bundle = index.memo(block, catalog.generation, at);
-  if (bundle >= 0) {
-    context.effective = catalog.bundleList[bundle]!;
-    return context.effective;
-  }
-  const entry = entryOf(context);
-  const effective = effectiveAt(catalog, entry, at);
-  if (effective.bundleId >= 0 && entry.memo === effective && entry.memoGeneration === catalog.generation) {
-    index.remember(block, catalog.generation, effective.bundleId, entry.memoFrom, entry.memoUntil);
+  const memo = index.memo(block, catalog.generation, at);
+  let effective: Effective;
+  if (memo >= 0) effective = catalog.bundleList[memo]!;
+  else if (memo === OWN) effective = index.ownMemo(block);
+  else {
+    const entry = entryOf(context);
+    effective = effectiveAt(catalog, entry, at);
+    if (entry.memo === effective && entry.memoGeneration === catalog.generation)
+      index.remember(block, catalog.generation, entry.memoFrom, entry.memoUntil, effective);
   }
   context.effective = effective;
   return effective;
@@ -136,7 +136,10 @@ function checkFeature(context: Context, key: string): Decision {
   if (feature.archived) return deny(snapshot, "FEATURE_ARCHIVED", `Feature "${key}" is archived.`);
 
   const effective = effectiveOf(context);
-  const entitlement = userGrant(context, key, feature.type) ?? effective.features.get(key);
+  const entitlement =
+    userGrant(context, key, feature.type) ??
+    (effective.granted === undefined ? undefined : effective.granted.get(key)) ??
+    effective.features.get(key);
   if (!entitlement || !grants(feature, entitlement.value)) {
     const remediation = feature.grantingPlans.length > 0 ? { plans: feature.grantingPlans } : undefined;
     if (!entitlement && !effective.active) {

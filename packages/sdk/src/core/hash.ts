@@ -22,3 +22,19 @@ export function inRollout(flagKey: string, subjectId: string, percentage: number
   if (percentage <= 0) return false;
   return rolloutBucket(flagKey, subjectId) < Math.round(percentage * 100);
 }
+
+/**
+ * A 32-bit hash for in-memory hash tables over names that outsiders choose (tenant, user and object ids):
+ * FNV-1a from a per-table random seed, then murmur3's final mix so the low bits, which pick the slot, depend
+ * on every character. With the seed secret, which names collide cannot be chosen from outside. Not stable
+ * across tables or processes: never persist it (rollouts use fnv1a).
+ */
+export function seededHash(seed: number, text: string): number {
+  let h = seed ^ text.length;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}

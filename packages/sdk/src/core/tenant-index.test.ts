@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { Effective } from "./effective";
 import type { TenantEntry } from "./snapshot";
-import { ABSENT, ELSEWHERE, hashOf, MAX_INLINE_MEMBERS, TenantIndex } from "./tenant-index";
+import { ABSENT, ELSEWHERE, MAX_INLINE_MEMBERS, MISS, OWN, TenantIndex } from "./tenant-index";
 
 interface ModelMember {
   roleSet: number;
@@ -97,16 +98,16 @@ describe("TenantIndex", () => {
   });
 
   it("tells apart two ids whose 32-bit hashes are equal", () => {
+    const index = new TenantIndex();
     const seen = new Map<number, string>();
     let pair: [string, string] | undefined;
     for (let i = 0; !pair; i++) {
       const id = `k${i}`;
-      const other = seen.get(hashOf(id));
+      const other = seen.get(index.hash(id));
       if (other !== undefined) pair = [other, id];
-      else seen.set(hashOf(id), id);
+      else seen.set(index.hash(id), id);
     }
     const [a, b] = pair;
-    const index = new TenantIndex();
     const ea = entryFor(a);
     index.set(ea, new Map([[b, { roleSet: 1, grants: [] }]]));
     expect(index.find(b)).toBe(ABSENT);
@@ -121,20 +122,27 @@ describe("TenantIndex", () => {
     expect(index.entry(index.find(b))).toBe(eb);
   });
 
-  it("keeps a memo through compaction and drops it when the tenant is rebuilt", () => {
+  it("keeps memos through compaction and drops them when the tenant is rebuilt", () => {
     const index = new TenantIndex();
-    const keep = entryFor("keep");
-    index.set(keep, new Map());
-    index.remember(index.find("keep"), 3, 5, 1_000, Number.POSITIVE_INFINITY);
+    const effective = (bundleId: number) => ({ bundleId }) as Effective;
+    const own = effective(-1);
+    index.set(entryFor("shared"), new Map());
+    index.set(entryFor("own"), new Map());
+    index.remember(index.find("shared"), 3, 1_000, Number.POSITIVE_INFINITY, effective(5));
+    index.remember(index.find("own"), 3, Number.NEGATIVE_INFINITY, 5_000, own);
     // Churn another tenant until the arena has been compacted several times.
     for (let i = 0; i < 5_000; i++)
       index.set(entryFor("churn"), new Map([[`u${i}`, { roleSet: 0, grants: [] }]]));
-    const block = index.find("keep");
-    expect(index.entry(block)).toBe(keep);
-    expect(index.memo(block, 3, 1_000)).toBe(5);
-    expect(index.memo(block, 3, 999)).toBe(-1);
-    expect(index.memo(block, 4, 2_000)).toBe(-1);
-    index.set(entryFor("keep"), new Map());
-    expect(index.memo(index.find("keep"), 3, 2_000)).toBe(-1);
+    const shared = index.find("shared");
+    expect(index.memo(shared, 3, 1_000)).toBe(5);
+    expect(index.memo(shared, 3, 999)).toBe(MISS);
+    expect(index.memo(shared, 4, 2_000)).toBe(MISS);
+    expect(index.memo(index.find("own"), 3, 4_999)).toBe(OWN);
+    expect(index.ownMemo(index.find("own"))).toBe(own);
+    expect(index.memo(index.find("own"), 3, 5_000)).toBe(MISS);
+    index.set(entryFor("shared"), new Map());
+    index.set(entryFor("own"), new Map());
+    expect(index.memo(index.find("shared"), 3, 2_000)).toBe(MISS);
+    expect(index.memo(index.find("own"), 3, 2_000)).toBe(MISS);
   });
 });

@@ -1,3 +1,5 @@
+import type { Effective } from "./effective";
+import { seededHash } from "./hash";
 import type { TenantEntry } from "./snapshot";
 
 /**
@@ -13,13 +15,18 @@ import type { TenantEntry } from "./snapshot";
  * truth (`Snapshot.tenants`); this index is rebuilt from an entry whenever the entry is.
  *
  * Keys are compared in full (stored as UTF-16 code units, two per word), so a hash collision costs a compare,
- * never a wrong answer.
+ * never a wrong answer; the hash is seeded per index, so nobody can choose ids that pile into one probe run.
  */
 
 /** `find`: no such tenant. `member`: the tenant has no such member (or no user was named). */
 export const ABSENT = -1;
 /** `member`: the tenant's members are not inline (it has many); look the user up in its entry. */
 export const ELSEWHERE = -2;
+
+/** `memo`: nothing memoised holds. */
+export const MISS = -1;
+/** `memo`: the tenant's own entitlements (it has grants) hold; `ownMemo` returns them. */
+export const OWN = -2;
 
 /** Past this many members, a tenant's members are looked up in its entry's map rather than scanned here. */
 export const MAX_INLINE_MEMBERS = 32;
@@ -28,7 +35,7 @@ export const MAX_INLINE_MEMBERS = 32;
 const SIZE = 0; // the block's length in words
 const REF = 1; // the entry's index in `entries`; -1 once the block is dead
 const MEMO_GENERATION = 2; // the catalog generation the memo was computed under; -1 for none
-const MEMO_BUNDLE = 3; // the id of the shared plan bundle that holds in the window
+const MEMO_BUNDLE = 3; // the id of the shared plan bundle that holds in the window, or OWN
 const MEMO_FROM = 4; // a double: words 4–5
 const MEMO_UNTIL = 6; // a double: words 6–7
 const MEMBERS = 8; // how many member records follow the key, or -1 when they are not inline
@@ -57,17 +64,26 @@ export class TenantIndex {
   private slots = new Int32Array(32);
   private count = 0;
   private readonly entries: (TenantEntry | undefined)[] = [];
+  /** By the same index as `entries`: the memoised entitlements of a tenant that has its own. */
+  private readonly owned: (Effective | undefined)[] = [];
   private readonly freeRefs: number[] = [];
+
+  constructor(private readonly seed = (Math.random() * 2 ** 32) | 0) {}
 
   get size(): number {
     return this.count;
+  }
+
+  /** The index's hash of an id: never 0, which marks an empty slot. Public for tests that need collisions. */
+  hash(text: string): number {
+    return seededHash(this.seed, text) || 1;
   }
 
   /** The tenant's block, or ABSENT. */
   find(id: string): number {
     const slots = this.slots;
     const mask = (slots.length >> 1) - 1;
-    const hash = hashOf(id);
+    const hash = this.hash(id);
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const stored = slots[slot * 2];
       if (stored === 0) return ABSENT;
@@ -83,7 +99,7 @@ export class TenantIndex {
     const words = this.words;
     const n = words[block + MEMBERS]!;
     if (n < 0) return ELSEWHERE;
-    const hash = hashOf(userId);
+    const hash = this.hash(userId);
     let record = block + KEY + 1 + wordsFor(words[block + KEY]!);
     for (let k = 0; k < n; k++) {
       if (words[record + M_HASH] === hash && this.keyIs(record + M_KEY, userId)) return record;
@@ -104,21 +120,34 @@ export class TenantIndex {
     return this.entries[this.words[block + REF]!]!;
   }
 
-  /** The memoised bundle's id, if the memo was made under `generation` and its window holds `at`; else -1. */
+  /**
+   * What holds for the tenant at `at`, if the memo was made under catalog `generation` and its window holds
+   * `at`: a shared bundle's id (Catalog.bundleList), or OWN; else MISS.
+   */
   memo(block: number, generation: number, at: number): number {
     const words = this.words;
-    if (words[block + MEMO_GENERATION] !== generation) return -1;
+    if (words[block + MEMO_GENERATION] !== generation) return MISS;
     const doubles = this.doubles;
     const d = block >> 1;
     if (at >= doubles[d + (MEMO_FROM >> 1)]! && at < doubles[d + (MEMO_UNTIL >> 1)]!)
       return words[block + MEMO_BUNDLE]!;
-    return -1;
+    return MISS;
   }
 
-  remember(block: number, generation: number, bundle: number, from: number, until: number): void {
+  /** The tenant's own memoised entitlements; only after `memo` answered OWN. */
+  ownMemo(block: number): Effective {
+    return this.owned[this.words[block + REF]!]!;
+  }
+
+  /** Memoises what holds for the tenant in [from, until) under catalog `generation`. */
+  remember(block: number, generation: number, from: number, until: number, effective: Effective): void {
+    const words = this.words;
     const d = block >> 1;
-    this.words[block + MEMO_GENERATION] = generation;
-    this.words[block + MEMO_BUNDLE] = bundle;
+    const ref = words[block + REF]!;
+    const shared = effective.bundleId >= 0;
+    words[block + MEMO_GENERATION] = generation;
+    words[block + MEMO_BUNDLE] = shared ? effective.bundleId : OWN;
+    this.owned[ref] = shared ? undefined : effective;
     this.doubles[d + (MEMO_FROM >> 1)] = from;
     this.doubles[d + (MEMO_UNTIL >> 1)] = until;
   }
@@ -135,6 +164,7 @@ export class TenantIndex {
 
     const ref = this.freeRefs.pop() ?? this.entries.length;
     this.entries[ref] = entry;
+    this.owned[ref] = undefined;
     const words = this.words;
     words[block + SIZE] = size;
     words[block + REF] = ref;
@@ -144,20 +174,20 @@ export class TenantIndex {
     let at = this.writeKey(block + KEY, id);
     if (inline) {
       for (const [userId, member] of members) {
-        words[at + M_HASH] = hashOf(userId);
+        words[at + M_HASH] = this.hash(userId);
         words[at + M_ROLE_SET] = member.roleSet;
         words[at + M_HAS_GRANTS] = member.grants.length > 0 ? 1 : 0;
         at = this.writeKey(at + M_KEY, userId);
       }
     }
     this.live += size;
-    this.insert(hashOf(id), block);
+    this.insert(this.hash(id), block);
   }
 
   delete(id: string): void {
     const slots = this.slots;
     const mask = (slots.length >> 1) - 1;
-    const hash = hashOf(id);
+    const hash = this.hash(id);
     let slot = hash & mask;
     for (; ; slot = (slot + 1) & mask) {
       const stored = slots[slot * 2];
@@ -167,6 +197,7 @@ export class TenantIndex {
     const block = slots[slot * 2 + 1]!;
     const ref = this.words[block + REF]!;
     this.entries[ref] = undefined;
+    this.owned[ref] = undefined;
     this.freeRefs.push(ref);
     this.words[block + REF] = -1;
     this.live -= this.words[block + SIZE]!;
@@ -274,12 +305,4 @@ export class TenantIndex {
 
 function wordsFor(units: number): number {
   return (units + 1) >> 1;
-}
-
-/** 32-bit FNV-1a over UTF-16 code units, never 0 (an empty slot). Exported for tests that need collisions. */
-export function hashOf(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  // As a signed 32-bit integer, the way the Int32Array tables hold it (the empty text keeps the offset basis).
-  return hash === 0 ? 1 : hash | 0;
 }

@@ -14,6 +14,8 @@
  * The hash is seeded per table family (an overlay shares its parent's seed), so which names collide cannot
  * be chosen from outside.
  */
+import { seededHash } from "../hash";
+
 export const NOT_FOUND = -1;
 
 const SLOT = 3;
@@ -44,14 +46,7 @@ export class NameTable {
   }
 
   hash(name: string): number {
-    let h = this.seed ^ name.length;
-    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-    // Final mix (murmur3's), so that the low bits used as the slot index depend on every character.
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    return h ^ (h >>> 16);
+    return seededHash(this.seed, name);
   }
 
   /** The index of `name`, whose hash is `hash`; NOT_FOUND when absent. */
