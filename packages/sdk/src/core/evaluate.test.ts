@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import fixture from "../../test/fixtures/decisions.json";
 import type { CheckRequest } from "./decision";
 import { evaluate } from "./evaluate";
+import { evaluateFlag } from "./flags";
+import { inRollout } from "./hash";
 import { type Change, Snapshot } from "./snapshot";
 import { MAX_INLINE_MEMBERS } from "./tenant-index";
-import type { EnvironmentState } from "./types";
+import type { EnvironmentState, Flag } from "./types";
 
 type Case = (typeof fixture.cases)[number];
 
@@ -188,5 +190,78 @@ describe.each([
     expect(check(snapshot, "anne", "invoices.read").source).toEqual({ type: "role", key: "viewer" });
     expect(check(snapshot, "bob", "invoices.read").reason).toBe("USER_NOT_IN_TENANT");
     expect(check(snapshot, "carl", "invoices.read").reason).toBe("USER_NOT_FOUND");
+  });
+});
+
+describe("flags in a decision", () => {
+  const base = (flag: Flag): EnvironmentState => ({
+    revision: 1,
+    features: [{ key: "beta", name: "Beta", type: "boolean", flagKey: flag.key }],
+    permissions: [],
+    roles: [],
+    plans: [{ key: "basic", name: "Basic", kind: "base", features: { beta: true } }],
+    flags: [flag],
+    routes: [],
+    tenants: [
+      { id: "t-eu", name: "EU", attributes: { region: "eu" } },
+      { id: "t-us", name: "US", attributes: { region: "us" } },
+    ],
+    users: Array.from({ length: 40 }, (_, i) => ({ id: `u${i}`, attributes: { beta: i % 2 === 0 } })),
+    memberships: Array.from({ length: 40 }, (_, i) => ({
+      tenantId: i < 20 ? "t-eu" : "t-us",
+      userId: `u${i}`,
+      roles: [],
+    })),
+    subscriptions: ["t-eu", "t-us"].map((tenantId) => ({
+      id: `sub-${tenantId}`,
+      tenantId,
+      planKey: "basic",
+      status: "active" as const,
+      startAt: "2026-01-01T00:00:00Z",
+    })),
+    grants: [],
+  });
+  const on = (snapshot: Snapshot, tenantId: string, userId?: string) =>
+    evaluate(snapshot, { subject: { tenantId, userId }, feature: "beta" }).entitled;
+
+  it("targets the tenant's and the user's attributes", () => {
+    const snapshot = Snapshot.compile(
+      base({
+        key: "eu-beta",
+        enabled: true,
+        rules: [
+          {
+            conditions: [
+              { attribute: "tenant.region", operator: "eq", values: ["eu"] },
+              { attribute: "user.beta", operator: "eq", values: [true] },
+            ],
+          },
+        ],
+        default: false,
+      }),
+    );
+    expect(on(snapshot, "t-eu", "u0")).toBe(true);
+    expect(on(snapshot, "t-eu", "u1")).toBe(false);
+    expect(on(snapshot, "t-us", "u20")).toBe(false);
+    expect(on(snapshot, "t-eu")).toBe(false);
+  });
+
+  it("buckets a rollout by the user's id, and by the tenant's without a user", () => {
+    const rollout: Flag = { key: "half", enabled: true, rollout: 50, bucketBy: "user", default: false };
+    const snapshot = Snapshot.compile(base(rollout));
+    for (let i = 0; i < 20; i++) {
+      expect(on(snapshot, "t-eu", `u${i}`), `u${i}`).toBe(inRollout("half", `u${i}`, 50));
+    }
+    expect(on(snapshot, "t-us")).toBe(inRollout("half", "t-us", 50));
+    // The same answers as the flag evaluated on the records themselves.
+    const users = new Map(base(rollout).users.map((u) => [u.id, u]));
+    for (let i = 0; i < 20; i++) {
+      const direct = evaluateFlag(rollout, {
+        tenant: { id: "t-eu", name: "EU" },
+        user: users.get(`u${i}`),
+        plans: ["basic"],
+      }).on;
+      expect(on(snapshot, "t-eu", `u${i}`)).toBe(direct);
+    }
   });
 });

@@ -14,7 +14,7 @@ import {
   type FeatureEntitlement,
   isGrantActive,
 } from "./effective";
-import { evaluateFlag } from "./flags";
+import { evaluateFlag, type FlagContext } from "./flags";
 import type { ReasonCode } from "./reasons";
 import { check as checkRelation } from "./relations";
 import { matchRoute } from "./routes";
@@ -151,14 +151,7 @@ function checkFeature(context: Context, key: string): Decision {
   if (feature.flagKey) {
     const flag = snapshot.catalog.flags.get(feature.flagKey);
     // A gate whose flag is gone stays shut: deny by default.
-    const on =
-      flag !== undefined &&
-      evaluateFlag(flag, {
-        tenant: entryOf(context).tenant,
-        user: context.userId === undefined ? undefined : memberOf(context).user,
-        plans: effective.plans,
-        attributes: context.request.subject.attributes,
-      }).on;
+    const on = flag !== undefined && evaluateFlag(flag, flagContext(context, effective)).on;
     if (!on) {
       return decide(
         snapshot,
@@ -196,6 +189,22 @@ function checkFeature(context: Context, key: string): Decision {
   const d = decide(snapshot, true, "ENTITLED", "Entitled.", entitlement.source);
   if (feature.type === "config") d.value = entitlement.value;
   return d;
+}
+
+/** The records load only if a rule reads their attributes: most flags need no more than the ids. */
+function flagContext(context: Context, effective: Effective): FlagContext {
+  return {
+    get tenant() {
+      return entryOf(context).tenant;
+    },
+    get user() {
+      return context.userId === undefined ? undefined : memberOf(context).user;
+    },
+    tenantId: context.request.subject.tenantId,
+    userId: context.userId,
+    plans: effective.plans,
+    attributes: context.request.subject.attributes,
+  };
 }
 
 function userGrant(

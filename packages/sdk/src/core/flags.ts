@@ -1,10 +1,16 @@
 import { inRollout } from "./hash";
 import type { Attributes, Flag, FlagCondition, JsonValue, Tenant, User } from "./types";
 
-/** What targeting rules can read about the subject of a decision. */
+/**
+ * What targeting rules can read about the subject of a decision. `tenant` and `user` may be getters: they are
+ * read only when a rule reads their attributes, and a rollout reads the ids (`tenantId`/`userId` when given,
+ * which spares the evaluator loading the records at all).
+ */
 export interface FlagContext {
   tenant: Tenant;
   user?: User | undefined;
+  tenantId?: string | undefined;
+  userId?: string | undefined;
   /** Keys of the tenant's plans active at the evaluation time. */
   plans: readonly string[];
   attributes?: Attributes | undefined;
@@ -18,7 +24,6 @@ export interface FlagResult {
 
 export function evaluateFlag(flag: Flag, context: FlagContext): FlagResult {
   if (!flag.enabled) return { on: false, rule: -1 };
-  const bucketId = flag.bucketBy === "user" && context.user ? context.user.id : context.tenant.id;
   const rules = flag.rules ?? [];
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -27,18 +32,33 @@ export function evaluateFlag(flag: Flag, context: FlagContext): FlagResult {
     const rollout = rule.rollout ?? 100;
     // Subjects outside a rule's rollout get the opposite of what the rule serves, not the next rule:
     // a 10% rollout must mean exactly that share of the matching subjects.
-    return { on: inRollout(`${flag.key}#${i}`, bucketId, rollout) ? served : !served, rule: i };
+    return {
+      on: inRollout(`${flag.key}#${i}`, bucketOf(flag, context), rollout) ? served : !served,
+      rule: i,
+    };
   }
   if (flag.rollout !== undefined && flag.rollout !== null) {
-    return { on: inRollout(flag.key, bucketId, flag.rollout), rule: -1 };
+    return { on: inRollout(flag.key, bucketOf(flag, context), flag.rollout), rule: -1 };
   }
   return { on: flag.default, rule: -1 };
 }
 
+/** Who a rollout buckets: the user when the flag says so and there is one, else the tenant. */
+function bucketOf(flag: Flag, context: FlagContext): string {
+  if (flag.bucketBy === "user") {
+    const userId = context.userId ?? context.user?.id;
+    if (userId !== undefined) return userId;
+  }
+  return context.tenantId ?? context.tenant.id;
+}
+
 function attributeValues(name: string, context: FlagContext): JsonValue[] | undefined {
-  if (name === "tenant.id") return [context.tenant.id];
+  if (name === "tenant.id") return [context.tenantId ?? context.tenant.id];
   if (name === "tenant.plan") return context.plans as string[];
-  if (name === "user.id") return context.user ? [context.user.id] : undefined;
+  if (name === "user.id") {
+    const userId = context.userId ?? context.user?.id;
+    return userId === undefined ? undefined : [userId];
+  }
   if (name.startsWith("tenant.")) return wrap(context.tenant.attributes?.[name.slice(7)]);
   if (name.startsWith("user."))
     return context.user ? wrap(context.user.attributes?.[name.slice(5)]) : undefined;
