@@ -13,6 +13,7 @@
 
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import autocannon from "autocannon";
 import { todayAnchor } from "./data";
 import {
@@ -112,17 +113,20 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
         tesseraChild,
         (m): m is Loaded => (m as Loaded | undefined)?.type === "loaded",
       );
-      const statuses = Object.entries(loaded.statuses)
-        .map(([status, n]) => `${status}×${n}`)
-        .join(" ");
-      process.stdout.write(
-        `${int(loaded.loadMs)} ms; in-process check of ${int(loaded.checked)} bodies: ${statuses}, ` +
-          `${int(loaded.agreed)} agree with a snapshot compiled apart. Measuring… `,
-      );
       const headers = {
         "content-type": "application/json",
         authorization: `Bearer ${tessera.token}`,
       };
+      // Every body once over HTTP, as traffic would (it also fills each tenant's memo), held to the answers
+      // of a snapshot compiled apart.
+      const checked = await checkAnswers(tessera.port, loaded.bodies, loaded.expected, headers);
+      const statuses = Object.entries(checked.statuses)
+        .map(([status, n]) => `${status}×${n}`)
+        .join(" ");
+      process.stdout.write(
+        `${int(loaded.loadMs)} ms; ${int(loaded.bodies.length)} bodies over HTTP: ${statuses}, ` +
+          `${int(checked.agreed)} agree with a snapshot compiled apart. Measuring… `,
+      );
       lastBodies = loaded.bodies;
       const row = await measurePair(
         { port: bare.port, pid: bareChild.pid },
@@ -201,6 +205,56 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
   } finally {
     await Promise.all(children.map((c) => stop(c)));
   }
+}
+
+/** Sends each body once (ten at a time, over keep-alive connections) and compares the answers. */
+async function checkAnswers(
+  port: number,
+  bodies: readonly string[],
+  expected: readonly string[],
+  headers: Record<string, string>,
+): Promise<{ statuses: Record<string, number>; agreed: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 10 });
+  const statuses: Record<string, number> = {};
+  let agreed = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const i = next++;
+      const { status, body } = await post(agent, port, bodies[i]!, headers);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status !== 200) continue;
+      const got = JSON.parse(body) as { entitled: boolean; reason: string };
+      if (`${got.entitled}/${got.reason}` === expected[i]) agreed++;
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, worker));
+  agent.destroy();
+  return { statuses, agreed };
+}
+
+function post(
+  agent: Agent,
+  port: number,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: "127.0.0.1", port, method: "POST", path: "/v1/check", headers },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 /** One autocannon run against one server. */
