@@ -78,7 +78,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
   const sizes = options.quick ? [1_000] : [1_000, 10_000, 100_000];
   const load: Load = options.quick
     ? { connections: 10, pipelining: 1, warmupSeconds: 1, seconds: 2, rounds: 2 }
-    : { connections: 10, pipelining: 1, warmupSeconds: 1, seconds: 5, rounds: 5 };
+    : { connections: 10, pipelining: 1, warmupSeconds: 1, seconds: 10, rounds: 10 };
   const bodyCount = options.quick ? 1_000 : 4_000;
 
   heading("HTTP: POST /v1/check against a bare Fastify route");
