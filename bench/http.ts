@@ -12,8 +12,10 @@
  */
 
 import type { ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
+import { cpus } from "node:os";
 import autocannon from "autocannon";
 import { todayAnchor } from "./data";
 import {
@@ -102,6 +104,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
     console.log(
       `  servers up in ${int(Number(process.hrtime.bigint() - started) / 1e6)} ms (Tessera: PGlite in memory, migrated, catalog written)`,
     );
+    console.log(`  ${pinCores(bareChild.pid, tesseraChild.pid)}`);
 
     const anchor = todayAnchor();
     const rows: HttpRow[] = [];
@@ -204,6 +207,39 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
     return { rows, targetMet };
   } finally {
     await Promise.all(children.map((c) => stop(c)));
+    unpinSelf();
+  }
+}
+
+/**
+ * The load generator on core 0 and both servers on the other cores, every thread of each process, when
+ * taskset is there and the machine has two cores or more. Unpinned, autocannon, the server under test and
+ * its GC threads trade places on two cores, and which of them the scheduler slows changes from round to
+ * round; pinned, each server meets the same load generator from the same core. Says what it did.
+ */
+function pinCores(...servers: (number | undefined)[]): string {
+  const count = cpus().length;
+  if (count < 2) return "one core: load generator and servers share it.";
+  const rest = count === 2 ? "1" : `1-${count - 1}`;
+  try {
+    execFileSync("taskset", ["-a", "-c", "-p", "0", String(process.pid)], { stdio: "ignore" });
+    for (const pid of servers) {
+      if (pid !== undefined)
+        execFileSync("taskset", ["-a", "-c", "-p", rest, String(pid)], { stdio: "ignore" });
+    }
+    return `pinned: autocannon on core 0, the servers on core ${rest}.`;
+  } catch {
+    return "not pinned (no taskset): autocannon and the servers share the cores.";
+  }
+}
+
+/** Gives this process every core again, for the benchmarks that follow (and the children they start). */
+function unpinSelf(): void {
+  const count = cpus().length;
+  try {
+    execFileSync("taskset", ["-a", "-c", "-p", `0-${count - 1}`, String(process.pid)], { stdio: "ignore" });
+  } catch {
+    // Never pinned.
   }
 }
 
