@@ -92,7 +92,13 @@ function entryOf(context: Context): TenantEntry {
 
 /** The user's membership; call only when the subject names a user (who is then a member). */
 function memberOf(context: Context): Member {
-  context.member ??= entryOf(context).members.get(context.userId!);
+  if (context.member === undefined) {
+    const { record, snapshot } = context;
+    context.member =
+      record >= 0 && snapshot.index.hasGrants(record)
+        ? snapshot.index.grantedMember(context.block, record)
+        : entryOf(context).members.get(context.userId!);
+  }
   return context.member!;
 }
 

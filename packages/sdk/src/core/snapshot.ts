@@ -116,7 +116,7 @@ export class Snapshot {
   readonly tenants = new Map<string, TenantEntry>();
   readonly users = new Map<string, User>();
   /** The tenants again, laid out for the evaluator's hot path (see tenant-index.ts); rebuilt with each entry. */
-  readonly index = new TenantIndex();
+  readonly index = new TenantIndex<Member>();
   /** Every distinct set of role keys members hold, by id; members refer to theirs by id. */
   readonly roleSets: (readonly string[])[] = [];
   /** The relationship engine, when the environment has a model; entity checks read it. */

@@ -86,6 +86,8 @@ describe("TenantIndex", () => {
                   ? `${member.roleSet}/${member.grants.length > 0}`
                   : ABSENT;
             if (got !== want) wrong.push(`${probe}/${user}: ${got}, should be ${want}`);
+            else if (record >= 0 && index.hasGrants(record) && index.grantedMember(block, record) !== member)
+              wrong.push(`${probe}/${user}: another member's record`);
           }
         }
         expect(wrong, `after step ${step}`).toEqual([]);

@@ -44,7 +44,7 @@ const KEY = 9; // the key's length in code units, then the key, two units per wo
 // A member record, in words from its start.
 const M_HASH = 0;
 const M_ROLE_SET = 1;
-const M_HAS_GRANTS = 2;
+const M_GRANTED = 2; // for a member with grants, its place in the tenant's `granted` list plus one; else 0
 const M_KEY = 3; // the user id's length, then the id
 
 /** What the index needs of a member: its role set's id (see Snapshot.roleSets) and whether it has grants. */
@@ -53,7 +53,7 @@ export interface IndexedMember {
   grants: readonly unknown[];
 }
 
-export class TenantIndex {
+export class TenantIndex<M extends IndexedMember = IndexedMember> {
   private words = new Int32Array(1_024);
   private doubles = new Float64Array(this.words.buffer);
   /** The next free word of `words`. */
@@ -66,6 +66,11 @@ export class TenantIndex {
   private readonly entries: (TenantEntry | undefined)[] = [];
   /** By the same index as `entries`: the memoised entitlements of a tenant that has its own. */
   private readonly owned: (Effective | undefined)[] = [];
+  /**
+   * By the same index: the tenant's members that have grants of their own, which a decision about them reads
+   * (few do: the rest are answered from their record alone).
+   */
+  private readonly granted: (M[] | undefined)[] = [];
   private readonly freeRefs: number[] = [];
 
   constructor(private readonly seed = (Math.random() * 2 ** 32) | 0) {}
@@ -113,7 +118,12 @@ export class TenantIndex {
   }
 
   hasGrants(record: number): boolean {
-    return this.words[record + M_HAS_GRANTS] !== 0;
+    return this.words[record + M_GRANTED] !== 0;
+  }
+
+  /** The member of `record` in `block`; only for a record whose member has grants (`hasGrants`). */
+  grantedMember(block: number, record: number): M {
+    return this.granted[this.words[block + REF]!]![this.words[record + M_GRANTED]! - 1]!;
   }
 
   entry(block: number): TenantEntry {
@@ -153,7 +163,7 @@ export class TenantIndex {
   }
 
   /** Adds the entry's tenant, or replaces it: a new block, with no memo. */
-  set(entry: TenantEntry, members: ReadonlyMap<string, IndexedMember>): void {
+  set(entry: TenantEntry, members: ReadonlyMap<string, M>): void {
     const id = entry.tenant.id;
     this.delete(id);
     const inline = members.size <= MAX_INLINE_MEMBERS;
@@ -165,6 +175,7 @@ export class TenantIndex {
     const ref = this.freeRefs.pop() ?? this.entries.length;
     this.entries[ref] = entry;
     this.owned[ref] = undefined;
+    this.granted[ref] = undefined;
     const words = this.words;
     words[block + SIZE] = size;
     words[block + REF] = ref;
@@ -173,12 +184,20 @@ export class TenantIndex {
     words[block + MEMBERS] = inline ? members.size : -1;
     let at = this.writeKey(block + KEY, id);
     if (inline) {
+      let granted: M[] | undefined;
       for (const [userId, member] of members) {
         words[at + M_HASH] = this.hash(userId);
         words[at + M_ROLE_SET] = member.roleSet;
-        words[at + M_HAS_GRANTS] = member.grants.length > 0 ? 1 : 0;
+        if (member.grants.length > 0) {
+          granted ??= [];
+          granted.push(member);
+          words[at + M_GRANTED] = granted.length;
+        } else {
+          words[at + M_GRANTED] = 0;
+        }
         at = this.writeKey(at + M_KEY, userId);
       }
+      this.granted[ref] = granted;
     }
     this.live += size;
     this.insert(this.hash(id), block);
@@ -198,6 +217,7 @@ export class TenantIndex {
     const ref = this.words[block + REF]!;
     this.entries[ref] = undefined;
     this.owned[ref] = undefined;
+    this.granted[ref] = undefined;
     this.freeRefs.push(ref);
     this.words[block + REF] = -1;
     this.live -= this.words[block + SIZE]!;
