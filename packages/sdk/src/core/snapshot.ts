@@ -58,8 +58,8 @@ export interface TenantEntry {
   members: ReadonlyMap<string, Member>;
   /**
    * The tenant's effective entitlements and the window [memoFrom, memoUntil) they hold for, computed under
-   * catalog generation memoGeneration; see effective.ts. Kept on the entry itself, not in an object of its
-   * own: a decision then reads one object per tenant, which matters once tenants outnumber the CPU cache.
+   * catalog generation memoGeneration; see effective.ts. The evaluator reads the copy in the tenant index
+   * (tenant-index.ts), and comes here only when that copy does not hold; lookups read this one.
    */
   memo: Effective | undefined;
   memoGeneration: number;
@@ -312,7 +312,7 @@ export class Snapshot {
       }
     }
     const entry: TenantEntry = {
-      // Window first, as doubles from the start (NaN matches nothing), so V8 keeps them next to the entry.
+      // Doubles from the start (NaN matches nothing), so the fields never change representation.
       memoGeneration: -1,
       memoFrom: Number.NaN,
       memoUntil: Number.NaN,
