@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestBackend } from "../testing/backends";
+import { apiKeyRecord } from "../testing/credentials";
 import type { ApiKeyRecord } from "./credential-store";
 import type { Store } from "./store";
 
@@ -9,22 +10,8 @@ export function describeCredentialStoreConformance(backend: TestBackend): void {
     let store: Store;
     const env = "env_c1";
     const hash = (c: string) => c.repeat(64);
-    const newKey = (id: string, h: string, over: Partial<ApiKeyRecord> = {}) => ({
-      id,
-      environmentId: env,
-      applicationId: "app_1",
-      tenantId: "acme",
-      name: null,
-      api: "payments@1",
-      keyHash: hash(h),
-      display: "tsr_test_…abcd",
-      scopes: null,
-      ipAllowList: null,
-      timeWindow: null,
-      metadata: {},
-      expiresAt: null,
-      ...over,
-    });
+    const newKey = (id: string, h: string, over: Partial<ApiKeyRecord> = {}) =>
+      apiKeyRecord(id, env, "app_1", h, over);
 
     beforeAll(async () => {
       store = await backend.open();

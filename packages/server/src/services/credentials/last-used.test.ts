@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CredentialStore } from "../../storage/credential-store";
 import type { Store } from "../../storage/store";
 import { testBackends } from "../../testing/backends";
+import { apiKeyRecord } from "../../testing/credentials";
 import { LastUsedRecorder } from "./last-used";
 
 describe("LastUsedRecorder", () => {
@@ -27,21 +28,7 @@ describe("LastUsedRecorder", () => {
       ["key_a", "b"],
       ["key_b", "c"],
     ] as const) {
-      await store.credentials.createApiKey({
-        id,
-        environmentId: env,
-        applicationId: "app_lu",
-        tenantId: "acme",
-        name: null,
-        api: "payments@1",
-        keyHash: h.repeat(64),
-        display: "tsr_test_…abcd",
-        scopes: null,
-        ipAllowList: null,
-        timeWindow: null,
-        metadata: {},
-        expiresAt: null,
-      });
+      await store.credentials.createApiKey(apiKeyRecord(id, env, "app_lu", h));
     }
   });
   afterAll(async () => store?.close());
