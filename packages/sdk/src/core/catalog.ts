@@ -1,4 +1,4 @@
-import type { DecisionSource } from "./decision";
+import type { DecisionSource, Remediation } from "./decision";
 import { compileRouteTable, parseTemplate, type RouteTable } from "./routes";
 import type {
   Api,
@@ -13,9 +13,31 @@ import type {
   RouteRule,
 } from "./types";
 
+/**
+ * What decisions say is built here, once per catalog change, and frozen: a decision points at these rather
+ * than building its own message, source and remediation, so answering allocates less, and the server can
+ * reuse what it wrote for them before (frozen objects cannot change under a cache).
+ */
 export interface CompiledFeature extends Feature {
-  /** Base and add-on plans whose value grants this feature: the remediation for a denial. */
-  grantingPlans: string[];
+  /** Base and add-on plans whose value grants this feature. */
+  grantingPlans: readonly string[];
+  /** FEATURE_NOT_IN_PLAN's message. */
+  notInPlan: string;
+  /** The plans that grant it, for a denial; undefined when none does. */
+  remediation: Remediation | undefined;
+  /** When a flag gates the feature: what a shut gate says, and its source. */
+  gate: { message: string; source: DecisionSource } | undefined;
+}
+
+export interface CompiledPermission extends Permission {
+  /** PERMISSION_MISSING's message. */
+  missing: string;
+  /** The roles that carry it, for a denial; undefined when none does. */
+  remediation: Remediation | undefined;
+}
+
+export interface CompiledRoute extends RouteRule {
+  source: DecisionSource;
 }
 
 export interface CompiledPlan {
@@ -24,10 +46,14 @@ export interface CompiledPlan {
   archived: boolean;
   features: Map<string, FeatureValue>;
   apiAccess: ApiAccess[];
+  /** The source of what the plan gives, as a base plan or as an add-on. */
+  sources: { plan: DecisionSource; addon: DecisionSource };
 }
 
 export interface CompiledRole {
   key: string;
+  /** The source of a decision this role made. */
+  source: DecisionSource;
   /** Permissions of the role and of every role it includes, transitively. */
   permissions: Set<string>;
   scopes: Set<string>;
@@ -46,13 +72,11 @@ export interface CompiledApi {
 export interface Catalog {
   generation: number;
   features: Map<string, CompiledFeature>;
-  permissions: Map<string, Permission>;
+  permissions: Map<string, CompiledPermission>;
   roles: Map<string, CompiledRole>;
-  /** For each permission, the roles that carry it (remediation for PERMISSION_MISSING). */
-  rolesByPermission: Map<string, string[]>;
   plans: Map<string, CompiledPlan>;
   flags: Map<string, Flag>;
-  routes: RouteTable<RouteRule>;
+  routes: RouteTable<CompiledRoute>;
   apis: Map<string, CompiledApi>;
   /**
    * What each combination of plans gives, shared by every tenant on that combination (see effective.ts).
@@ -98,7 +122,18 @@ export function compileCatalog(source: CatalogSource, generation: number): Catal
     for (const plan of plans.values()) {
       if (!plan.archived && grants(feature, plan.features.get(feature.key))) grantingPlans.push(plan.key);
     }
-    features.set(feature.key, { ...feature, grantingPlans });
+    features.set(feature.key, {
+      ...feature,
+      grantingPlans: Object.freeze(grantingPlans),
+      notInPlan: `The tenant's plan does not include "${feature.key}".`,
+      remediation: grantingPlans.length > 0 ? Object.freeze({ plans: grantingPlans }) : undefined,
+      gate: feature.flagKey
+        ? Object.freeze({
+            message: `Feature "${feature.key}" is turned off by flag "${feature.flagKey}".`,
+            source: frozenSource("flag", feature.flagKey),
+          })
+        : undefined,
+    });
   }
 
   const roles = expandRoles(source.roles);
@@ -111,12 +146,21 @@ export function compileCatalog(source: CatalogSource, generation: number): Catal
     }
   }
 
+  const permissions = new Map<string, CompiledPermission>();
+  for (const permission of source.permissions) {
+    const roles = rolesByPermission.get(permission.key);
+    permissions.set(permission.key, {
+      ...permission,
+      missing: `The user lacks permission "${permission.key}".`,
+      remediation: roles ? Object.freeze({ roles: Object.freeze(roles) }) : undefined,
+    });
+  }
+
   return {
     generation,
     features,
-    permissions: new Map(source.permissions.map((p) => [p.key, p])),
+    permissions,
     roles,
-    rolesByPermission,
     plans,
     flags: new Map(source.flags.map((f) => [f.key, f])),
     routes: compileRouteTable(routeRules(source.routes, source.apis ?? [])),
@@ -141,7 +185,7 @@ function compileApi(api: Api): CompiledApi {
  */
 function routeRules(rules: RouteRule[], apis: Api[]) {
   const seen = new Set<string>();
-  const definitions: { method: string; path: string; value: RouteRule }[] = [];
+  const definitions: { method: string; path: string; value: CompiledRoute }[] = [];
   const add = (rule: RouteRule) => {
     let shape: string;
     try {
@@ -151,7 +195,11 @@ function routeRules(rules: RouteRule[], apis: Api[]) {
     }
     if (seen.has(shape)) return;
     seen.add(shape);
-    definitions.push({ method: rule.method, path: rule.path, value: rule });
+    definitions.push({
+      method: rule.method,
+      path: rule.path,
+      value: { ...rule, source: frozenSource("route", rule.id) },
+    });
   };
   for (const rule of rules) add(rule);
   for (const api of apis) {
@@ -177,6 +225,7 @@ function compilePlan(plan: Plan): CompiledPlan {
     archived: plan.archived ?? false,
     features: new Map(Object.entries(plan.features)),
     apiAccess: plan.apiAccess ?? [],
+    sources: { plan: frozenSource("plan", plan.key), addon: frozenSource("addon", plan.key) },
   };
 }
 
@@ -207,7 +256,12 @@ function expandRoles(roles: Role[]): Map<string, CompiledRole> {
       for (const s of current.scopes ?? []) scopes.add(s);
       for (const included of current.includes ?? []) stack.push(included);
     }
-    result.set(role.key, { key: role.key, permissions, scopes });
+    result.set(role.key, { key: role.key, source: frozenSource("role", role.key), permissions, scopes });
   }
   return result;
+}
+
+/** A decision source that many decisions share: frozen, since each of them hands it out. */
+export function frozenSource(type: DecisionSource["type"], key: string): DecisionSource {
+  return Object.freeze({ type, key });
 }

@@ -37,19 +37,21 @@ export interface CheckRequest {
 
 export type SourceType = "plan" | "addon" | "grant" | "flag" | "role" | "route" | "relation" | "license";
 
+/** Often shared by many decisions, and then frozen: read it, never change it. */
 export interface DecisionSource {
   type: SourceType;
   /** The plan or flag key, the grant id, the role key… whatever decided. */
   key: string;
 }
 
+/** Often shared by many decisions, and then frozen: read it, never change it. */
 export interface Remediation {
   /** Plans that would grant the missing feature. */
-  plans?: string[];
+  plans?: readonly string[];
   /** Roles that carry the missing permission. */
-  roles?: string[];
+  roles?: readonly string[];
   /** Scopes the credential lacks. */
-  scopes?: string[];
+  scopes?: readonly string[];
 }
 
 export interface Decision {

@@ -1,5 +1,5 @@
 import type { Catalog, PlanBundle } from "./catalog";
-import { grants as valueGrants } from "./catalog";
+import { frozenSource, grants as valueGrants } from "./catalog";
 import type { DecisionSource } from "./decision";
 import type { CompiledGrant, CompiledSubscription, TenantEntry } from "./snapshot";
 import type { ApiAccess, FeatureValue } from "./types";
@@ -118,7 +118,7 @@ function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): Eff
   const granted = new Map<string, FeatureEntitlement>();
   let scopes: Map<string, Set<string>> | undefined;
   for (const g of activeGrants) {
-    if (g.permissionKey) permissions.set(g.permissionKey, { type: "grant", key: g.id });
+    if (g.permissionKey) permissions.set(g.permissionKey, frozenSource("grant", g.id));
     if (g.featureKey) mergeGrant(catalog, granted, g);
     if (g.apiAccess) {
       scopes ??= new Map([...bundle.scopes].map(([api, set]) => [api, new Set(set)]));
@@ -212,13 +212,13 @@ function stackPlan(
     if (!feature) continue;
     const current = features.get(featureKey);
     if (!current) {
-      features.set(featureKey, { value, source: { type, key: planKey } });
+      features.set(featureKey, { value, source: plan.sources[type] });
       continue;
     }
     const grantedBefore = valueGrants(feature, current.value);
     current.value = combine(feature.type, current.value, value, type === "addon" ? "add" : "max");
     // The source is the first plan that actually grants the feature, not one that lists it as off.
-    if (!grantedBefore && valueGrants(feature, current.value)) current.source = { type, key: planKey };
+    if (!grantedBefore && valueGrants(feature, current.value)) current.source = plan.sources[type];
   }
 }
 
@@ -227,7 +227,7 @@ function mergeGrant(catalog: Catalog, granted: Map<string, FeatureEntitlement>, 
   if (!feature) return;
   const value = g.value ?? defaultGrantValue(feature.type);
   const current = granted.get(feature.key);
-  const source: DecisionSource = { type: "grant", key: g.id };
+  const source = frozenSource("grant", g.id);
   if (!current) granted.set(feature.key, { value, source });
   else current.value = combine(feature.type, current.value, value, "max");
 }

@@ -25,6 +25,30 @@ describe("evaluate, on the shared decision fixture", () => {
     });
   }
 
+  it("hands out the catalog's own frozen sources and remediations, never one of its own making", () => {
+    const shared = new Set(["plan", "addon", "role", "route", "flag"]);
+    let sources = 0;
+    let remediations = 0;
+    for (const c of fixture.cases) {
+      const first = evaluate(snapshot, toRequest(c.check));
+      const again = evaluate(snapshot, toRequest(c.check));
+      if (first.source && shared.has(first.source.type)) {
+        sources++;
+        expect(Object.isFrozen(first.source), c.name).toBe(true);
+        expect(again.source, c.name).toBe(first.source);
+      }
+      const { remediation } = first;
+      if (remediation && (remediation.plans || remediation.roles)) {
+        remediations++;
+        expect(Object.isFrozen(remediation), c.name).toBe(true);
+        for (const list of Object.values(remediation)) expect(Object.isFrozen(list), c.name).toBe(true);
+        expect(again.remediation, c.name).toBe(remediation);
+      }
+    }
+    expect(sources).toBeGreaterThan(5);
+    expect(remediations).toBeGreaterThan(2);
+  });
+
   it("answers the same after the state is rebuilt change by change", () => {
     const state = fixture.state as EnvironmentState;
     const empty: EnvironmentState = {

@@ -147,29 +147,19 @@ function checkFeature(context: Context, key: string): Decision {
     (effective.granted === undefined ? undefined : effective.granted.get(key)) ??
     effective.features.get(key);
   if (!entitlement || !grants(feature, entitlement.value)) {
-    const remediation = feature.grantingPlans.length > 0 ? { plans: feature.grantingPlans } : undefined;
+    const { remediation } = feature;
     if (!entitlement && !effective.active) {
       return deny(snapshot, "NO_ACTIVE_SUBSCRIPTION", "The tenant has no active subscription.", remediation);
     }
-    return deny(snapshot, "FEATURE_NOT_IN_PLAN", `The tenant's plan does not include "${key}".`, remediation);
+    return deny(snapshot, "FEATURE_NOT_IN_PLAN", feature.notInPlan, remediation);
   }
 
-  if (feature.flagKey) {
-    const flag = snapshot.catalog.flags.get(feature.flagKey);
+  const { gate } = feature;
+  if (gate !== undefined) {
+    const flag = snapshot.catalog.flags.get(gate.source.key);
     // A gate whose flag is gone stays shut: deny by default.
-    const on = flag !== undefined && evaluateFlag(flag, flagContext(context, effective)).on;
-    if (!on) {
-      return decide(
-        snapshot,
-        false,
-        "FEATURE_DISABLED",
-        `Feature "${key}" is turned off by flag "${feature.flagKey}".`,
-        {
-          type: "flag",
-          key: feature.flagKey,
-        },
-      );
-    }
+    const on = flag !== undefined && evaluateFlag(flag, new LazyFlagContext(context, effective)).on;
+    if (!on) return decide(snapshot, false, "FEATURE_DISABLED", gate.message, gate.source);
   }
 
   if (feature.type === "limit") {
@@ -197,20 +187,33 @@ function checkFeature(context: Context, key: string): Decision {
   return d;
 }
 
-/** The records load only if a rule reads their attributes: most flags need no more than the ids. */
-function flagContext(context: Context, effective: Effective): FlagContext {
-  return {
-    get tenant() {
-      return entryOf(context).tenant;
-    },
-    get user() {
-      return context.userId === undefined ? undefined : memberOf(context).user;
-    },
-    tenantId: context.request.subject.tenantId,
-    userId: context.userId,
-    plans: effective.plans,
-    attributes: context.request.subject.attributes,
-  };
+/**
+ * The records load only if a rule reads their attributes: most flags need no more than the ids. A class
+ * rather than an object literal with getters, whose two closures would be made again for every decision.
+ */
+class LazyFlagContext implements FlagContext {
+  readonly tenantId: string;
+  readonly userId: string | undefined;
+  readonly plans: readonly string[];
+  readonly attributes: FlagContext["attributes"];
+
+  constructor(
+    private readonly context: Context,
+    effective: Effective,
+  ) {
+    this.tenantId = context.request.subject.tenantId;
+    this.userId = context.userId;
+    this.plans = effective.plans;
+    this.attributes = context.request.subject.attributes;
+  }
+
+  get tenant() {
+    return entryOf(this.context).tenant;
+  }
+
+  get user() {
+    return this.userId === undefined ? undefined : memberOf(this.context).user;
+  }
 }
 
 function userGrant(
@@ -243,15 +246,7 @@ function checkPermission(context: Context, key: string): Decision {
     return deny(snapshot, "USER_NOT_FOUND", "A permission is checked for a user: give subject.userId.");
 
   const source = permissionSource(context, key);
-  if (!source) {
-    const roles = snapshot.catalog.rolesByPermission.get(key);
-    return deny(
-      snapshot,
-      "PERMISSION_MISSING",
-      `User "${userId}" lacks permission "${key}".`,
-      roles ? { roles } : undefined,
-    );
-  }
+  if (!source) return deny(snapshot, "PERMISSION_MISSING", permission.missing, permission.remediation);
   if (permission.featureKey) {
     const feature = checkFeature(context, permission.featureKey);
     if (!feature.entitled) return feature;
@@ -262,7 +257,8 @@ function checkPermission(context: Context, key: string): Decision {
 function permissionSource(context: Context, key: string): DecisionSource | undefined {
   const { catalog } = context.snapshot;
   for (const roleKey of rolesOf(context)) {
-    if (catalog.roles.get(roleKey)?.permissions.has(key)) return { type: "role", key: roleKey };
+    const role = catalog.roles.get(roleKey);
+    if (role?.permissions.has(key)) return role.source;
   }
   if (hasMemberGrants(context)) {
     for (const g of memberOf(context).grants) {
@@ -278,7 +274,7 @@ function checkRoute(context: Context, route: RouteQuery): Decision {
   if (!match)
     return deny(snapshot, "ROUTE_NOT_FOUND", `No route matches ${route.method.toUpperCase()} ${route.path}.`);
   const rule = match.value;
-  const source: DecisionSource = { type: "route", key: rule.id };
+  const { source } = rule;
   if (rule.public) return decide(snapshot, true, "ENTITLED", "The route is public.", source);
 
   let last: Decision | undefined;
