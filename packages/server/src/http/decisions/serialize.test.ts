@@ -105,6 +105,47 @@ describe("serializeDecision", () => {
     );
   });
 
+  it("reuses what it wrote only for what cannot have changed since", () => {
+    // Frozen all the way down: written once, then reused.
+    const source = Object.freeze({ type: "plan", key: "pro" });
+    const remediation = Object.freeze({ plans: Object.freeze(["pro", "enterprise"]) });
+    const frozen = { ...base, source, remediation } as Decision;
+    const first = serializeDecision(frozen);
+    expect(serializeDecision({ ...frozen, decisionId: "dec_2" })).toBe(first.replace("dec_1", "dec_2"));
+    expect(JSON.parse(first)).toMatchObject({ source, remediation: { plans: ["pro", "enterprise"] } });
+
+    // Not frozen, or frozen only on the outside: changes show in the next body.
+    const open = { type: "plan", key: "pro" };
+    const shallow = Object.freeze({ plans: ["pro"] });
+    const decision = { ...base, source: open, remediation: shallow } as unknown as Decision;
+    expect(JSON.parse(serializeDecision(decision))).toMatchObject({ source: open, remediation: shallow });
+    open.key = "enterprise";
+    shallow.plans.push("enterprise");
+    expect(JSON.parse(serializeDecision(decision))).toMatchObject({
+      source: { type: "plan", key: "enterprise" },
+      remediation: { plans: ["pro", "enterprise"] },
+    });
+  });
+
+  it("writes each decision's own verdict and reason, whatever message it shares with another", () => {
+    const message = "One message for several answers.";
+    const answers = [
+      { entitled: true, reason: "ENTITLED" },
+      { entitled: false, reason: "ENTITLED" },
+      { entitled: false, reason: "FEATURE_NOT_IN_PLAN" },
+      { entitled: true, reason: "ENTITLED" },
+    ];
+    for (const answer of answers) {
+      const body = JSON.parse(serializeDecision({ ...base, ...answer, message } as Decision));
+      expect(body).toMatchObject({ ...answer, message });
+    }
+    // More distinct messages than the cache keeps: every body is still its own.
+    for (let i = 0; i < 10_000; i++) {
+      const body = JSON.parse(serializeDecision({ ...base, message: `message ${i}` } as Decision));
+      expect(body.message).toBe(`message ${i}`);
+    }
+  });
+
   it("writes a batch as {decisions: […]}", () => {
     const decisions = CASES.slice(0, 3) as Decision[];
     expect(JSON.parse(serializeDecisions(decisions))).toEqual({
