@@ -125,6 +125,26 @@ describe("serializeDecision", () => {
       source: { type: "plan", key: "enterprise" },
       remediation: { plans: ["pro", "enterprise"] },
     });
+
+    // Frozen, but what it holds can answer differently: a getter, a prototype that can change.
+    let key = "pro";
+    const getter = Object.freeze({
+      type: "plan",
+      get key() {
+        return key;
+      },
+    });
+    const prototype = { key: "pro" };
+    const inherited = Object.freeze(Object.assign(Object.create(prototype), { type: "plan" }));
+    for (const source of [getter, inherited]) {
+      const moving = { ...base, source } as Decision;
+      expect(JSON.parse(serializeDecision(moving)).source).toEqual({ type: "plan", key: "pro" });
+      key = "enterprise";
+      prototype.key = "enterprise";
+      expect(JSON.parse(serializeDecision(moving)).source).toEqual({ type: "plan", key: "enterprise" });
+      key = "pro";
+      prototype.key = "pro";
+    }
   });
 
   it("writes each decision's own verdict and reason, whatever message it shares with another", () => {

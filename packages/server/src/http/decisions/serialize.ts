@@ -82,7 +82,7 @@ function fragment<T extends object>(value: T, write: (value: T) => string): stri
   const cached = fragments.get(value);
   if (cached !== undefined) return cached;
   const json = write(value);
-  if (typeof value === "object" && deeplyFrozen(value)) fragments.set(value, flat(json));
+  if (typeof value === "object" && value !== null && deeplyFrozen(value)) fragments.set(value, flat(json));
   return json;
 }
 
@@ -97,11 +97,18 @@ function flat(s: string): string {
   return s;
 }
 
-/** The object and every object or array it holds (sources and remediations nest one level). */
-function deeplyFrozen(value: object): boolean {
+/**
+ * Whether what the serializer reads of a value can never change: primitives, and plain objects and arrays
+ * that are frozen, hold only data properties (a getter may answer differently each time) and the same all
+ * the way down. Checked once per object, when its fragment is first written.
+ */
+function deeplyFrozen(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && !Array.isArray(value)) return false;
   if (!Object.isFrozen(value)) return false;
-  for (const inner of Object.values(value)) {
-    if (typeof inner === "object" && inner !== null && !Object.isFrozen(inner)) return false;
+  for (const property of Object.values(Object.getOwnPropertyDescriptors(value))) {
+    if (!("value" in property) || !deeplyFrozen(property.value)) return false;
   }
   return true;
 }
