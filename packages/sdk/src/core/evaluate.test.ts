@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import fixture from "../../test/fixtures/decisions.json";
 import type { CheckRequest } from "./decision";
 import { evaluate } from "./evaluate";
@@ -24,6 +24,30 @@ describe("evaluate, on the shared decision fixture", () => {
       expect(decision.revision).toBe(1);
     });
   }
+
+  it("reads the clock at most once a decision, and not at all when nothing in it depends on time", () => {
+    const now = vi.spyOn(Date, "now");
+    try {
+      const reads: number[] = [];
+      for (const c of fixture.cases) {
+        now.mockClear();
+        evaluate(snapshot, { ...toRequest(c.check), at: undefined });
+        reads.push(now.mock.calls.length);
+      }
+      expect(Math.max(...reads)).toBe(1);
+      expect(reads).toContain(0);
+      // A permission a role gives is settled without the clock.
+      now.mockClear();
+      const byRole = evaluate(snapshot, {
+        subject: { tenantId: "acme", userId: "anne" },
+        permission: "invoices.read",
+      });
+      expect(byRole.source?.type).toBe("role");
+      expect(now).not.toHaveBeenCalled();
+    } finally {
+      now.mockRestore();
+    }
+  });
 
   it("hands out the catalog's own frozen sources and remediations, never one of its own making", () => {
     const shared = new Set(["plan", "addon", "role", "route", "flag"]);

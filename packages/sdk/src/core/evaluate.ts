@@ -59,7 +59,7 @@ export function evaluate(snapshot: Snapshot, request: CheckRequest): Decision {
     entry: undefined,
     member,
     request,
-    at: request.at ?? Date.now(),
+    at: request.at,
     effective: undefined,
   };
   if (request.feature !== undefined) return checkFeature(context, request.feature);
@@ -81,8 +81,19 @@ interface Context {
   entry: TenantEntry | undefined;
   member: Member | undefined;
   request: CheckRequest;
-  at: number;
+  /** The decision's time: the request's, or the clock's, read once and only if the decision needs it. */
+  at: number | undefined;
   effective: Effective | undefined;
+}
+
+/**
+ * When the decision happens. Reading the clock costs 50–100 ns on some VMs (a tenth of a decision), and a
+ * decision that a role, an unknown key or a missing tenant settles never needs it; one that does reads it
+ * once, so every part of the decision sees the same instant.
+ */
+function timeOf(context: Context): number {
+  context.at ??= Date.now();
+  return context.at;
 }
 
 function entryOf(context: Context): TenantEntry {
@@ -119,8 +130,9 @@ function hasMemberGrants(context: Context): boolean {
  */
 function effectiveOf(context: Context): Effective {
   if (context.effective !== undefined) return context.effective;
-  const { snapshot, block, at } = context;
+  const { snapshot, block } = context;
   const { catalog, index } = snapshot;
+  const at = timeOf(context);
   const memo = index.memo(block, catalog.generation, at);
   let effective: Effective;
   if (memo >= 0) effective = catalog.bundleList[memo]!;
@@ -225,7 +237,7 @@ function userGrant(
   const list = memberOf(context).grants;
   let found: FeatureEntitlement | undefined;
   for (const g of list) {
-    if (g.featureKey !== key || !isGrantActive(g, context.at)) continue;
+    if (g.featureKey !== key || !isGrantActive(g, timeOf(context))) continue;
     const value: FeatureValue = g.value ?? defaultGrantValue(type);
     if (
       !found ||
@@ -262,7 +274,7 @@ function permissionSource(context: Context, key: string): DecisionSource | undef
   }
   if (hasMemberGrants(context)) {
     for (const g of memberOf(context).grants) {
-      if (g.permissionKey === key && isGrantActive(g, context.at)) return { type: "grant", key: g.id };
+      if (g.permissionKey === key && isGrantActive(g, timeOf(context))) return { type: "grant", key: g.id };
     }
   }
   return effectiveOf(context).permissions.get(key);
@@ -345,7 +357,7 @@ function checkEntity(context: Context, entity: EntityQuery): Decision {
     relation: entity.action,
     user: `user:${userId}`,
     context: context.request.subject.attributes as Record<string, unknown> | undefined,
-    at: context.at,
+    at: timeOf(context),
   });
   if (result.error) return deny(snapshot, "RELATION_MISSING", result.error.message);
   if (!result.allowed) {
