@@ -19,11 +19,9 @@ import type {
  * reuse what it wrote for them before (frozen objects cannot change under a cache).
  */
 export interface CompiledFeature extends Feature {
-  /** Base and add-on plans whose value grants this feature. */
-  grantingPlans: readonly string[];
   /** FEATURE_NOT_IN_PLAN's message. */
   notInPlan: string;
-  /** The plans that grant it, for a denial; undefined when none does. */
+  /** The base and add-on plans whose value grants it, for a denial; undefined when none does. */
   remediation: Remediation | undefined;
   /** When a flag gates the feature: what a shut gate says, and its source. */
   gate: { message: string; source: DecisionSource } | undefined;
@@ -124,9 +122,9 @@ export function compileCatalog(source: CatalogSource, generation: number): Catal
     }
     features.set(feature.key, {
       ...feature,
-      grantingPlans: Object.freeze(grantingPlans),
       notInPlan: `The tenant's plan does not include "${feature.key}".`,
-      remediation: grantingPlans.length > 0 ? Object.freeze({ plans: grantingPlans }) : undefined,
+      remediation:
+        grantingPlans.length > 0 ? Object.freeze({ plans: Object.freeze(grantingPlans) }) : undefined,
       gate: feature.flagKey
         ? Object.freeze({
             message: `Feature "${feature.key}" is turned off by flag "${feature.flagKey}".`,
