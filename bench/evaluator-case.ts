@@ -76,8 +76,7 @@ async function main(input: CaseInput): Promise<CaseResult> {
   // Tessera is asked the requests as a server asks them: objects parsed from JSON, made now, after the
   // compile. The generated originals are object literals of several shapes (each literal site its own hidden
   // class, where parsed JSON shares one per key order), and were promoted to the old generation scattered
-  // among the snapshot's objects while it was compiled; reading those cost as much as the decision itself at
-  // 100k tenants, which no server sees.
+  // among the snapshot's objects while it was compiled, which no server's requests are.
   const asked = parsedCopy(requests);
   const expected: boolean[] = [];
   const reasons: string[] = [];
