@@ -9,6 +9,8 @@
  * and its `loadState` returns those rows beside the database's own, exactly as the database would. The
  * snapshot is then reloaded through the ordinary path (SnapshotRegistry.reload → Store.loadState →
  * compile), and the decision path under test is the production one.
+ *
+ * `tessera stages` adds routes that stop part-way along /v1/check's path (http-stage-routes.ts).
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
@@ -24,6 +26,7 @@ import { KyselyStore } from "../packages/server/src/storage/kysely-store";
 import type { Store, StoredResource } from "../packages/server/src/storage/store";
 import { generateCatalog, generateRequests, generateState } from "./data";
 import { elapsedMs, failAndExit, send } from "./harness";
+import { addStageRoutes } from "./http-stage-routes";
 
 export const BODY_LIMIT = 1_048_576;
 
@@ -120,7 +123,7 @@ function subjectRows(state: EnvironmentState): StoredResource[] {
   return rows;
 }
 
-async function tessera(): Promise<void> {
+async function tessera(stages: boolean): Promise<void> {
   let environmentId: string | undefined;
   let rows: StoredResource[] = [];
   const inner = await KyselyStore.open({ url: undefined, dataDir: "memory://" });
@@ -153,6 +156,7 @@ async function tessera(): Promise<void> {
     for (const r of catalog.routes) await tx.create("route", r.id, r);
   });
 
+  if (stages) addStageRoutes(server, JSON.stringify(CONSTANT));
   await server.app.listen({ host: "127.0.0.1", port: 0 });
   await send({
     type: "ready",
@@ -233,6 +237,6 @@ const mode = process.argv[2];
 (mode === "bare"
   ? bare()
   : mode === "tessera"
-    ? tessera()
+    ? tessera(process.argv[3] === "stages")
     : Promise.reject(new Error(`mode: ${mode}`))
 ).catch((error: unknown) => failAndExit(error));

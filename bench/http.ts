@@ -42,7 +42,7 @@ export interface HttpOptions {
 
 export const TARGET_SHARE = 0.85;
 
-interface Load {
+export interface Load {
   connections: number;
   pipelining: number;
   warmupSeconds: number;
@@ -218,7 +218,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
  * its GC threads trade places on two cores, and which of them the scheduler slows changes from round to
  * round; pinned, each server meets the same load generator from the same core. Says what it did.
  */
-function pinCores(...servers: (number | undefined)[]): string {
+export function pinCores(...servers: (number | undefined)[]): string {
   const count = cpus().length;
   if (count < 2) return "one core: load generator and servers share it.";
   const rest = count === 2 ? "1" : `1-${count - 1}`;
@@ -235,7 +235,7 @@ function pinCores(...servers: (number | undefined)[]): string {
 }
 
 /** Gives this process every core again, for the benchmarks that follow (and the children they start). */
-function unpinSelf(): void {
+export function unpinSelf(): void {
   const count = cpus().length;
   try {
     execFileSync("taskset", ["-a", "-c", "-p", `0-${count - 1}`, String(process.pid)], { stdio: "ignore" });
@@ -295,12 +295,13 @@ function post(
 }
 
 /** One autocannon run against one server. */
-function run(
+export function run(
   port: number,
   bodies: string[],
   headers: Record<string, string>,
   load: Load,
   seconds: number,
+  path = "/v1/check",
 ): Promise<autocannon.Result> {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -308,7 +309,7 @@ function run(
     pipelining: load.pipelining,
     method: "POST",
     headers,
-    requests: bodies.map((body) => ({ method: "POST" as const, path: "/v1/check", body })),
+    requests: bodies.map((body) => ({ method: "POST" as const, path, body })),
     duration: seconds,
   });
 }
@@ -363,7 +364,7 @@ interface Run {
  * A process's CPU time so far (user and system), in seconds, from /proc; undefined where there is none.
  * It shows what each request costs the server itself, whatever the load generator on the same cores costs.
  */
-function cpuSeconds(pid: number | undefined): number | undefined {
+export function cpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

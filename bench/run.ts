@@ -1,7 +1,8 @@
 /**
- * npm run bench [-- --quick] [-- --only evaluator|http|access|relations] [-- --profile]
+ * npm run bench [-- --quick] [-- --only evaluator|http|access|relations|stages] [-- --profile]
  *
- * Runs the evaluator benchmark, then the HTTP one, then API access (guard and gateway), then relations. Every goal is a
+ * Runs the evaluator benchmark, then the HTTP one, then API access (guard and gateway), then relations;
+ * `stages` (where /v1/check's time goes) is a diagnostic that runs only when asked for. Every goal is a
  * ratio against a baseline measured in the same run. Benchmarks are not tests: nothing here fails a build
  * for being slow; the exit status is non-zero only if a benchmark could not run.
  */
@@ -13,9 +14,12 @@ import { run as runAccess } from "./access";
 import { runEvaluator } from "./evaluator";
 import { benchFile, elapsedMs, heading } from "./harness";
 import { runHttp } from "./http";
+import { runStages } from "./http-stages";
 
-const PARTS = ["evaluator", "http", "access", "relations"] as const;
+const PARTS = ["evaluator", "http", "access", "relations", "stages"] as const;
 type Part = (typeof PARTS)[number];
+/** Diagnostics: run with --only, never by default. */
+const ON_REQUEST: readonly Part[] = ["stages"];
 
 function options() {
   const { values } = parseArgs({
@@ -28,9 +32,9 @@ function options() {
   });
   if (values.help) {
     console.log(
-      "npm run bench -- [--quick] [--only evaluator|http|access|relations] [--profile]\n" +
+      "npm run bench -- [--quick] [--only evaluator|http|access|relations|stages] [--profile]\n" +
         "  --quick    smaller sizes and shorter rounds: a smoke run\n" +
-        "  --only     run one part\n" +
+        "  --only     run one part; stages (what each part of POST /v1/check adds to the bare route) runs only so\n" +
         "  --profile  also profile the evaluator and the server at the largest size, and print where the time goes\n" +
         "             (done anyway when a target is missed)",
     );
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
       `${new Date().toISOString()}; ${load()}`,
   );
 
-  const run = (part: Part) => only === undefined || only === part;
+  const run = (part: Part) => only === part || (only === undefined && !ON_REQUEST.includes(part));
   const failures: string[] = [];
   const attempt = async (part: Part, work: () => Promise<unknown>) => {
     if (!run(part)) return;
@@ -109,6 +113,7 @@ async function main(): Promise<void> {
   await attempt("http", () => runHttp({ quick, profile }));
   await attempt("access", () => runAccess({ quick }));
   await attempt("relations", () => runRelations(quick));
+  await attempt("stages", () => runStages({ quick }));
 
   console.log(`\nDone in ${(elapsedMs(start) / 1000).toFixed(0)} s; ${load()}.`);
   if (failures.length > 0) {
