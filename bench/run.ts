@@ -34,7 +34,7 @@ function options() {
     console.log(
       "npm run bench -- [--quick] [--only evaluator|http|access|relations|stages] [--profile]\n" +
         "  --quick    smaller sizes and shorter rounds: a smoke run\n" +
-        "  --only     run one part; stages (what each part of POST /v1/check adds to the bare route) runs only so\n" +
+        "  --only     run one part; stages (what each part of POST /v1/check adds to the bare route) runs only when named\n" +
         "  --profile  also profile the evaluator and the server at the largest size, and print where the time goes\n" +
         "             (done anyway when a target is missed)",
     );
