@@ -12,16 +12,24 @@ export async function runServe(config: Config): Promise<void> {
   });
   const address = await tessera.app.listen({ host: config.host, port: config.port });
   const storage = config.databaseUrl ? "PostgreSQL" : `PGlite in ${config.dataDir}`;
-  console.log(`Tessera listening on ${address} (storage: ${storage})`);
-  console.log(`  API docs: ${address}/docs   OpenAPI: ${address}/openapi.json`);
+  // One write, so whoever waits for "listening" (a supervisor, the end-to-end tests) has the token too:
+  // line by line, a reader on the pipe could see the first line before the rest.
+  const lines = [
+    `Tessera listening on ${address} (storage: ${storage})`,
+    `  API docs: ${address}/docs   OpenAPI: ${address}/openapi.json`,
+  ];
   if (tessera.bootstrap) {
-    console.log("");
-    console.log(`First start: created environments "development" and "production".`);
-    console.log(`Management token for "${tessera.bootstrap.environment.key}" (shown once, store it now):`);
-    console.log(`  ${tessera.bootstrap.token}`);
-    console.log("");
-    console.log(`Try: curl -H "Authorization: Bearer ${tessera.bootstrap.token}" ${address}/v1/features`);
+    const { environment, token } = tessera.bootstrap;
+    lines.push(
+      "",
+      `First start: created environments "development" and "production".`,
+      `Management token for "${environment.key}" (shown once, store it now):`,
+      `  ${token}`,
+      "",
+      `Try: curl -H "Authorization: Bearer ${token}" ${address}/v1/features`,
+    );
   }
+  console.log(lines.join("\n"));
   const stop = async (signal: string) => {
     tessera.app.log.info({ signal }, "shutting down");
     await tessera.close();
