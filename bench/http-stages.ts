@@ -24,7 +24,7 @@ import {
   stop,
   table,
 } from "./harness";
-import { cpuSeconds, type Load, pinCores, run, unpinSelf } from "./http";
+import { cpuSeconds, type Load, pinCores, run, settle, unpinSelf } from "./http";
 import type { LoadCommand, Loaded, Ready } from "./http-server";
 import { STAGES } from "./http-stage-routes";
 
@@ -60,8 +60,8 @@ export async function runStages(options: StagesOptions): Promise<void> {
       `${int(bodyCount)} distinct check bodies, cycled.`,
   );
 
-  const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"]);
-  const tesseraChild = forkTs(benchFile("./http-server.ts"), ["tessera", "stages"]);
+  const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"], ["--expose-gc"]);
+  const tesseraChild = forkTs(benchFile("./http-server.ts"), ["tessera", "stages"], ["--expose-gc"]);
   try {
     const isReady = (m: unknown): m is Ready => (m as Ready | undefined)?.type === "ready";
     const [bare, tessera] = await Promise.all([
@@ -92,6 +92,7 @@ export async function runStages(options: StagesOptions): Promise<void> {
         tesseraChild,
         (m): m is Loaded => (m as Loaded | undefined)?.type === "loaded",
       );
+      await Promise.all([settle(bareChild), settle(tesseraChild)]);
       const once = async (target: Target, seconds: number) => {
         const before = cpuSeconds(target.pid);
         const result = await run(target.port, bodies, headers, load, seconds, target.path);

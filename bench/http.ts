@@ -31,7 +31,15 @@ import {
   stop,
   table,
 } from "./harness";
-import type { LoadCommand, Loaded, ProfileCommand, Profiled, Ready } from "./http-server";
+import type {
+  LoadCommand,
+  Loaded,
+  ProfileCommand,
+  Profiled,
+  Ready,
+  SettleCommand,
+  Settled,
+} from "./http-server";
 import { summarizeProfile } from "./profile";
 
 export interface HttpOptions {
@@ -94,8 +102,8 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
   const children: ChildProcess[] = [];
   try {
     const started = process.hrtime.bigint();
-    const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"]);
-    const tesseraChild = forkTs(benchFile("./http-server.ts"), ["tessera"]);
+    const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"], ["--expose-gc"]);
+    const tesseraChild = forkTs(benchFile("./http-server.ts"), ["tessera"], ["--expose-gc"]);
     children.push(bareChild, tesseraChild);
     const isReady = (m: unknown): m is Ready => (m as Ready | undefined)?.type === "ready";
     const [bare, tessera] = await Promise.all([
@@ -129,7 +137,11 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
         .join(" ");
       process.stdout.write(
         `${int(loaded.loadMs)} ms; ${int(loaded.bodies.length)} bodies over HTTP: ${statuses}, ` +
-          `${int(checked.agreed)} agree with a snapshot compiled apart. Measuring… `,
+          `${int(checked.agreed)} agree with a snapshot compiled apart. `,
+      );
+      const [bareHeap, tesseraHeap] = await Promise.all([settle(bareChild), settle(tesseraChild)]);
+      process.stdout.write(
+        `Live heap: bare ${megabytes(bareHeap)}, Tessera ${megabytes(tesseraHeap)}. Measuring… `,
       );
       lastBodies = loaded.bodies;
       const row = await measurePair(
@@ -388,6 +400,20 @@ async function measure(
   load: Load,
 ): Promise<Measured> {
   return summarize([{ result: await run(port, bodies, headers, load, load.seconds), cpu: undefined }]);
+}
+
+/** A full collection in a server child (http-server.ts, SettleCommand); its live bytes after it. */
+export async function settle(child: ChildProcess): Promise<number | undefined> {
+  child.send({ type: "settle" } satisfies SettleCommand);
+  const settled = await nextMessage(
+    child,
+    (m): m is Settled => (m as Settled | undefined)?.type === "settled",
+  );
+  return settled.heapBytes;
+}
+
+function megabytes(bytes: number | undefined): string {
+  return bytes === undefined ? "n/a" : `${int(bytes / 1e6)} MB`;
 }
 
 /** The value below which a share `q` of the values lie (nearest rank). */
