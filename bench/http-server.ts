@@ -189,19 +189,20 @@ async function tessera(stages: boolean): Promise<void> {
     token: bootstrap.token,
   } satisfies Ready);
 
+  const answer = (message: LoadCommand | ProfileCommand | SettleCommand) => {
+    switch (message?.type) {
+      case "load":
+        return load(message);
+      case "profile":
+        return profile(message);
+      case "settle":
+        return settle();
+      default:
+        return undefined;
+    }
+  };
   process.on("message", (message: LoadCommand | ProfileCommand | SettleCommand) => {
-    const work =
-      message?.type === "load"
-        ? load(message)
-        : message?.type === "profile"
-          ? profile(message)
-          : message?.type === "settle"
-            ? settle()
-            : undefined;
-    work?.then(
-      (answer) => send(answer),
-      (error: unknown) => failAndExit(error),
-    );
+    answer(message)?.then(send, failAndExit);
   });
   process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
 
