@@ -24,6 +24,7 @@ import { createTessera, type Tessera } from "../packages/server/src/server";
 import type { SnapshotRegistry } from "../packages/server/src/services/snapshots";
 import { KyselyStore } from "../packages/server/src/storage/kysely-store";
 import type { Store, StoredResource } from "../packages/server/src/storage/store";
+import { holdTickShape } from "../packages/server/src/tick-shape";
 import { generateCatalog, generateRequests, generateState } from "./data";
 import { elapsedMs, failAndExit, send, settledHeap } from "./harness";
 import { addStageRoutes } from "./http-stage-routes";
@@ -101,6 +102,9 @@ const CONSTANT = {
 };
 
 async function bare(): Promise<void> {
+  // As createTessera does for the Tessera server (see tick-shape.ts): otherwise either server could, at
+  // random, spend the whole run with nextTick on V8's slow path.
+  holdTickShape();
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
   app.post("/v1/check", async () => CONSTANT);
   await app.listen({ host: "127.0.0.1", port: 0 });

@@ -18,6 +18,7 @@ import { SnapshotRegistry } from "./services/snapshots";
 import { TokenService } from "./services/tokens";
 import { KyselyStore } from "./storage/kysely-store";
 import type { Store } from "./storage/store";
+import { holdTickShape } from "./tick-shape";
 
 export interface Tessera {
   app: FastifyInstance;
@@ -68,6 +69,8 @@ export async function createTessera(
     publicUrl?: string | undefined;
   },
 ): Promise<Tessera> {
+  // First, before the work below lets a collection run: see tick-shape.ts.
+  holdTickShape();
   const store =
     config.store ?? (await KyselyStore.open({ url: config.databaseUrl, dataDir: config.dataDir }));
   const services = createServices(store, { publicUrl: config.publicUrl });
