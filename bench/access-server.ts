@@ -9,6 +9,7 @@ import replyFrom from "@fastify/reply-from";
 import { createAccessGuard, type Jwk } from "@tessera/sdk/middleware";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { buildGateway } from "../packages/server/src/gateway/gateway";
+import { holdTickShape } from "../packages/server/src/tick-shape";
 import { benchApi, ISSUER } from "./access-fixture";
 import { failAndExit, send } from "./harness";
 
@@ -21,6 +22,9 @@ export interface Ready {
 const BODY = JSON.stringify({ id: "p_1", amount: 1250, currency: "EUR", status: "captured" });
 
 async function main(): Promise<void> {
+  // Every server here, as Tessera's own servers do (see tick-shape.ts), so no side of a comparison can
+  // spend its run with nextTick on V8's slow path.
+  holdTickShape();
   const [mode, arg] = process.argv.slice(2);
   if (mode === "upstream") {
     const server = createServer((_req, res) => {

@@ -7,6 +7,7 @@ import {
 } from "@tessera/sdk/middleware";
 import type { FastifyInstance } from "fastify";
 import { every } from "../services/every";
+import { holdTickShape } from "../tick-shape";
 import { buildGateway } from "./gateway";
 
 export interface StartGatewayOptions extends AccessSource {
@@ -40,6 +41,8 @@ export interface RunningGateway {
  * must not serve), then listens.
  */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  // As createTessera does: see tick-shape.ts.
+  holdTickShape();
   const source: AccessSource = {
     tesseraUrl: options.tesseraUrl,
     token: options.token,
