@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
+import { lockDataDir } from "./data-dir-lock";
 import { migrationProvider } from "./migrations";
 import { PGliteDialect } from "./pglite-dialect";
 import type { Database } from "./schema";
@@ -52,20 +53,34 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Open
 }
 
 async function openPGlite(dataDir: string, schema: string | undefined): Promise<OpenDatabase> {
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir, { parsers: { [INT8_OID]: Number } });
-  if (schema) {
-    await pglite.exec(
-      `create schema if not exists ${quoteIdent(schema)}; set search_path to ${quoteIdent(schema)}`,
-    );
+  let unlock = () => {};
+  if (!dataDir.startsWith("memory://")) {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dataDir, { parsers: { [INT8_OID]: Number } });
+    if (schema) {
+      await pglite.exec(
+        `create schema if not exists ${quoteIdent(schema)}; set search_path to ${quoteIdent(schema)}`,
+      );
+    }
+  } catch (error) {
+    unlock();
+    throw error;
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
     backend: "pglite",
     close: async () => {
-      await db.destroy();
-      await pglite.close();
+      try {
+        await db.destroy();
+        await pglite.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }
