@@ -74,10 +74,15 @@ export async function createTessera(
   const store =
     config.store ?? (await KyselyStore.open({ url: config.databaseUrl, dataDir: config.dataDir }));
   const services = createServices(store, { publicUrl: config.publicUrl });
-  await services.tokens.start();
-  await services.applications.start();
-  await services.apiKeys.start();
-  await services.oauth.signingKeys.start();
+  // On PGlite the database is this process's alone (data-dir-lock.ts): every token, key and application is
+  // written here, and the indexes take those writes at once. Re-reading them every few seconds is for
+  // PostgreSQL, where other nodes and the CLI write too; on PGlite it would be work for nothing, about 1%
+  // of a core taken from the requests.
+  const poll = { poll: store.backend === "postgres" };
+  await services.tokens.start(poll);
+  await services.applications.start(poll);
+  await services.apiKeys.start(poll);
+  await services.oauth.signingKeys.start(poll);
   services.oauth.start();
   const bootstrap = await services.environments.bootstrap();
   await services.environments.warm();

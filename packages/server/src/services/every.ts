@@ -1,3 +1,12 @@
+/**
+ * How a service that keeps an in-memory index of stored records starts. `poll` (the default) re-reads the
+ * records every few seconds, for the writes of other processes; without it the index follows this
+ * process's own writes only, which is all there is when no other process can write the database.
+ */
+export interface PollOptions {
+  poll?: boolean;
+}
+
 /** A task that runs in the background until stopped. */
 export interface Periodic {
   stop(): void;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TesseraError } from "../errors";
 import type { Store, TokenKind, TokenRecord, TokenRight } from "../storage/store";
-import { every, type Periodic } from "./every";
+import { every, type Periodic, type PollOptions } from "./every";
 import { displayOf, generateSecret, hashSecret, sameDigest } from "./secrets";
 
 export const TOKEN_PREFIX: Record<TokenKind, string> = {
@@ -90,9 +90,9 @@ export class TokenService {
 
   constructor(private readonly store: Store) {}
 
-  async start(): Promise<void> {
+  async start(options: PollOptions = {}): Promise<void> {
     await this.refresh();
-    this.refresher = every(REFRESH_MS, "token refresh", () => this.refresh());
+    if (options.poll ?? true) this.refresher = every(REFRESH_MS, "token refresh", () => this.refresh());
   }
 
   stop(): void {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type FieldError, TesseraError } from "../../errors";
 import type { ApiKeyPatch, ApiKeyRecord, TimeWindow } from "../../storage/credential-store";
 import { type Store, StoreConflict } from "../../storage/store";
-import { every, type Periodic } from "../every";
+import { every, type Periodic, type PollOptions } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
 import type { SnapshotRegistry } from "../snapshots";
 import type { ApplicationService } from "./applications";
@@ -75,10 +75,10 @@ export class ApiKeyService {
     this.lastUsed = new LastUsedRecorder(store.credentials);
   }
 
-  async start(): Promise<void> {
+  async start(options: PollOptions = {}): Promise<void> {
     await this.refresh();
     this.lastUsed.start();
-    this.refresher = every(REFRESH_MS, "API key refresh", () => this.refresh());
+    if (options.poll ?? true) this.refresher = every(REFRESH_MS, "API key refresh", () => this.refresh());
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { TesseraError } from "../../errors";
 import type { ApplicationPatch, ApplicationRecord, ClientSecretRecord } from "../../storage/credential-store";
 import { type Store, StoreConflict } from "../../storage/store";
-import { every, type Periodic } from "../every";
+import { every, type Periodic, type PollOptions } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
 import type { SnapshotRegistry } from "../snapshots";
 
@@ -68,9 +68,11 @@ export class ApplicationService {
     private readonly snapshots: SnapshotRegistry,
   ) {}
 
-  async start(): Promise<void> {
+  async start(options: PollOptions = {}): Promise<void> {
     await this.refresh();
-    this.refresher = every(REFRESH_MS, "application refresh", () => this.refresh());
+    if (options.poll ?? true) {
+      this.refresher = every(REFRESH_MS, "application refresh", () => this.refresh());
+    }
   }
 
   stop(): void {

@@ -9,7 +9,7 @@ import {
 import type { SigningKeyRecord } from "../../storage/credential-store";
 import type { Store } from "../../storage/store";
 import { MAX_TOKEN_TTL_SECONDS } from "../credentials/applications";
-import { every, type Periodic } from "../every";
+import { every, type Periodic, type PollOptions } from "../every";
 
 export const SIGNING_ALG = "ES256";
 const REFRESH_MS = 5_000;
@@ -34,13 +34,15 @@ export class SigningKeyService {
   constructor(private readonly store: Store) {}
 
   /** Loads the keys, creating the first one if there is none. */
-  async start(): Promise<void> {
+  async start(options: PollOptions = {}): Promise<void> {
     await this.refresh();
     if (!this.keys.some((k) => k.status === "active")) {
       await this.store.credentials.addSigningKey(await newKey(), new Date(), true);
       await this.refresh();
     }
-    this.refresher = every(REFRESH_MS, "signing key refresh", () => this.refresh());
+    if (options.poll ?? true) {
+      this.refresher = every(REFRESH_MS, "signing key refresh", () => this.refresh());
+    }
   }
 
   stop(): void {
