@@ -11,6 +11,7 @@
  * on a shared VM are larger than any one stage. A whole-process CPU profile cannot show this split: most of
  * a decision's cost inside a request is cache misses, which a profile spreads over whatever code meets them.
  */
+import { SERVER_NODE_FLAGS } from "../packages/server/src/node-flags";
 import { todayAnchor } from "./data";
 import {
   benchFile,
@@ -60,8 +61,12 @@ export async function runStages(options: StagesOptions): Promise<void> {
       `${int(bodyCount)} distinct check bodies, cycled.`,
   );
 
-  const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"], ["--expose-gc"]);
-  const tesseraChild = forkTs(benchFile("./http-server.ts"), ["tessera", "stages"], ["--expose-gc"]);
+  const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"], ["--expose-gc", ...SERVER_NODE_FLAGS]);
+  const tesseraChild = forkTs(
+    benchFile("./http-server.ts"),
+    ["tessera", "stages"],
+    ["--expose-gc", ...SERVER_NODE_FLAGS],
+  );
   try {
     const isReady = (m: unknown): m is Ready => (m as Ready | undefined)?.type === "ready";
     const [bare, tessera] = await Promise.all([

@@ -18,6 +18,7 @@ import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
+import { SERVER_NODE_FLAGS } from "../packages/server/src/node-flags";
 import { todayAnchor } from "./data";
 import {
   benchFile,
@@ -102,8 +103,12 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
   const children: ChildProcess[] = [];
   try {
     const started = process.hrtime.bigint();
-    const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"], ["--expose-gc"]);
-    const tesseraChild = forkTs(benchFile("./http-server.ts"), ["tessera"], ["--expose-gc"]);
+    const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"], ["--expose-gc", ...SERVER_NODE_FLAGS]);
+    const tesseraChild = forkTs(
+      benchFile("./http-server.ts"),
+      ["tessera"],
+      ["--expose-gc", ...SERVER_NODE_FLAGS],
+    );
     children.push(bareChild, tesseraChild);
     const isReady = (m: unknown): m is Ready => (m as Ready | undefined)?.type === "ready";
     const [bare, tessera] = await Promise.all([

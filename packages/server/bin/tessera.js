@@ -8,9 +8,11 @@ import { fileURLToPath } from "node:url";
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 const tsx = require.resolve("tsx/cli");
+// V8 settings for a server: src/node-flags.ts says why (node-flags.test.ts keeps the two lists the same).
+const NODE_FLAGS = ["--max-semi-space-size=64"];
 const result = spawnSync(
   process.execPath,
-  [tsx, join(here, "..", "src", "cli", "main.ts"), ...process.argv.slice(2)],
+  [tsx, ...NODE_FLAGS, join(here, "..", "src", "cli", "main.ts"), ...process.argv.slice(2)],
   {
     stdio: "inherit",
   },
