@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { createAccessGuard } from "@tessera/sdk/middleware";
 import autocannon from "autocannon";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { SERVER_NODE_FLAGS } from "../packages/server/src/node-flags";
 import { benchApi, ISSUER } from "./access-fixture";
 import type { Ready } from "./access-server";
 import { benchFile, forkTs, heading, int, median, nextMessage, percent, rate, stop, table } from "./harness";
@@ -138,8 +139,13 @@ export async function run(options: AccessOptions = {}): Promise<AccessSummary> {
     const upstreamChild = forkTs(benchFile("./access-server.ts"), ["upstream"]);
     children.push(upstreamChild);
     const upstream = `http://127.0.0.1:${(await nextMessage(upstreamChild, isReady)).port}`;
-    const bareChild = forkTs(benchFile("./access-server.ts"), ["bare", upstream]);
-    const gatewayChild = forkTs(benchFile("./access-server.ts"), ["gateway", upstream, JSON.stringify(jwk)]);
+    // The gateway as `tessera gateway` runs it, and the bare proxy likewise (node-flags.ts).
+    const bareChild = forkTs(benchFile("./access-server.ts"), ["bare", upstream], SERVER_NODE_FLAGS);
+    const gatewayChild = forkTs(
+      benchFile("./access-server.ts"),
+      ["gateway", upstream, JSON.stringify(jwk)],
+      SERVER_NODE_FLAGS,
+    );
     children.push(bareChild, gatewayChild);
     const [bare, gateway] = await Promise.all([
       nextMessage(bareChild, isReady),
