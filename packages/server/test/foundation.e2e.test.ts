@@ -265,26 +265,9 @@ describe("the service end to end", { timeout: 180_000 }, () => {
     expect(upgrade?.actor).toMatch(/^tok_/);
   });
 
-  it("refuses the CLI the data folder while the server has it open", () => {
-    const refused = runCli([
-      "token",
-      "create",
-      "--data-dir",
-      dataDir,
-      "--environment",
-      "development",
-      "--name",
-      "too-soon",
-    ]);
-    expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/is in use by process \d+/);
-    expect(refused.stdout).not.toMatch(/tsr_/);
-  });
-
-  it("keeps everything across a restart, and prints no new token", async () => {
-    await server.stop();
-    // PGlite's data folder belongs to one process at a time: the CLI makes its key while the server is down.
-    const made = runCli([
+  /** `tessera token create` on the server's data folder, for "development". */
+  const createServerKey = (name: string) =>
+    runCli([
       "token",
       "create",
       "--data-dir",
@@ -294,8 +277,20 @@ describe("the service end to end", { timeout: 180_000 }, () => {
       "--kind",
       "server",
       "--name",
-      "edge",
+      name,
     ]);
+
+  it("refuses the CLI the data folder while the server has it open", () => {
+    const refused = createServerKey("too-soon");
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/is in use by process \d+/);
+    expect(refused.stdout).not.toMatch(/tsr_/);
+  });
+
+  it("keeps everything across a restart, and prints no new token", async () => {
+    await server.stop();
+    // PGlite's data folder belongs to one process at a time: the CLI makes its key while the server is down.
+    const made = createServerKey("edge");
     expect(made.status, made.stderr).toBe(0);
     serverKey = /^(tsr_sk_\S+)$/m.exec(made.stdout)?.[1] ?? "";
     expect(serverKey).toMatch(/^tsr_sk_/);
