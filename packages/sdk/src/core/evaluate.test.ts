@@ -174,6 +174,45 @@ describe("snapshot updates", () => {
     expect(evaluate(snapshot, now).entitled).toBe(false);
   });
 
+  it("a tenant's second subscription counts, and its first stays when the second goes", () => {
+    const snapshot = fresh();
+    const request = { subject: { tenantId: "globex" }, feature: "sso", at };
+    const second = {
+      id: "sub-globex-2",
+      tenantId: "globex",
+      planKey: "pro",
+      status: "active" as const,
+      startAt: "2026-01-01T00:00:00Z",
+    };
+    snapshot.apply([{ kind: "subscription", after: second }], 2);
+    expect(evaluate(snapshot, request).source).toEqual({ type: "plan", key: "pro" });
+    snapshot.apply([{ kind: "subscription", before: second }], 3);
+    expect(evaluate(snapshot, request).reason).toBe("FEATURE_NOT_IN_PLAN");
+    expect(snapshot.toState().subscriptions.filter((s) => s.tenantId === "globex")).toEqual([
+      fixture.state.subscriptions.find((s) => s.id === "sub-globex"),
+    ]);
+  });
+
+  it("a change to a user reaches every tenant the user belongs to", () => {
+    const snapshot = fresh();
+    const member = (tenantId: string) => ({ tenantId, userId: "anne", roles: ["viewer"] });
+    snapshot.apply(
+      [
+        { kind: "membership", after: member("globex") },
+        { kind: "membership", after: member("stark") },
+      ],
+      2,
+    );
+    const reason = (tenantId: string) =>
+      evaluate(snapshot, { subject: { tenantId, userId: "anne" }, feature: "sso", at }).reason;
+    expect(["acme", "globex", "stark"].map(reason)).not.toContain("USER_NOT_IN_TENANT");
+    // Out of one tenant again: a deleted user must still leave the other two.
+    snapshot.apply([{ kind: "membership", before: member("globex") }], 3);
+    expect(reason("globex")).toBe("USER_NOT_IN_TENANT");
+    snapshot.apply([{ kind: "user", before: { id: "anne" } }], 4);
+    expect(["acme", "globex", "stark"].map(reason)).toEqual(Array(3).fill("USER_NOT_FOUND"));
+  });
+
   it("round-trips through toState", () => {
     const snapshot = fresh();
     const copy = Snapshot.compile(snapshot.toState());

@@ -1,5 +1,6 @@
 import { type Catalog, type CatalogSource, compileCatalog } from "./catalog";
 import { type Effective, effectiveAt } from "./effective";
+import { Grouped } from "./grouped";
 import type { RelationEngine } from "./relations";
 import { TenantIndex } from "./tenant-index";
 import { toMillis } from "./time";
@@ -126,11 +127,12 @@ export class Snapshot {
     [K in CatalogKind]: Map<string, NonNullable<CatalogSource[(typeof CATALOG_KINDS)[K]]>[number]>;
   };
   private readonly tenantRecords = new Map<string, Tenant>();
-  private readonly subscriptions = new Map<string, Map<string, Subscription>>();
-  private readonly grants = new Map<string, Map<string, Grant>>();
-  private readonly memberships = new Map<string, Map<string, Membership>>();
-  /** userId → the tenants the user is a member of, so a change to the user rebuilds those entries. */
-  private readonly userTenants = new Map<string, Set<string>>();
+  /** By tenant: its subscriptions by id, its grants by id, its memberships by user id. */
+  private readonly subscriptions = new Grouped<Subscription>((s) => s.id);
+  private readonly grants = new Grouped<Grant>((g) => g.id);
+  private readonly memberships = new Grouped<Membership>((m) => m.userId);
+  /** By user: the tenants the user is a member of, so a change to the user rebuilds those entries. */
+  private readonly userTenants = new Grouped<string>((tenantId) => tenantId);
   private readonly roleSetIds = new Map<string, number>();
 
   private constructor(state: EnvironmentState) {
@@ -147,11 +149,11 @@ export class Snapshot {
     this.catalog = compileCatalog(this.catalogArrays(), 1);
     for (const user of state.users) this.users.set(user.id, user);
     for (const tenant of state.tenants) this.tenantRecords.set(tenant.id, tenant);
-    for (const s of state.subscriptions) byTenant(this.subscriptions, s.tenantId).set(s.id, s);
-    for (const g of state.grants) byTenant(this.grants, g.tenantId).set(g.id, g);
+    for (const s of state.subscriptions) this.subscriptions.set(s.tenantId, s);
+    for (const g of state.grants) this.grants.set(g.tenantId, g);
     for (const m of state.memberships) {
-      byTenant(this.memberships, m.tenantId).set(m.userId, m);
-      this.linkMember(m, true);
+      this.memberships.set(m.tenantId, m);
+      this.userTenants.set(m.userId, m.tenantId);
     }
     for (const id of this.tenantRecords.keys()) this.rebuildTenant(id);
   }
@@ -186,11 +188,9 @@ export class Snapshot {
 
   /** A subscription by its id or its external key. */
   subscription(idOrExternalKey: string): Subscription | undefined {
-    for (const map of this.subscriptions.values()) {
-      for (const s of map.values())
-        if (s.id === idOrExternalKey || s.externalKey === idOrExternalKey) return s;
-    }
-    return undefined;
+    return this.subscriptions
+      .all()
+      .find((s) => s.id === idOrExternalKey || s.externalKey === idOrExternalKey);
   }
 
   /** The raw state, for an SDK that evaluates in-process, or a test. */
@@ -200,9 +200,9 @@ export class Snapshot {
       ...this.catalogArrays(),
       tenants: [...this.tenantRecords.values()],
       users: [...this.users.values()],
-      memberships: flatten(this.memberships),
-      subscriptions: flatten(this.subscriptions),
-      grants: flatten(this.grants),
+      memberships: this.memberships.all(),
+      subscriptions: this.subscriptions.all(),
+      grants: this.grants.all(),
     };
   }
 
@@ -228,7 +228,6 @@ export class Snapshot {
   }
 
   private applySubject(change: Change, touched: Set<string>): void {
-    const tenantOf = (value: unknown) => (value as { tenantId: string }).tenantId;
     const before = change.before as Record<string, unknown> | undefined;
     const after = change.after as Record<string, unknown> | undefined;
     switch (change.kind) {
@@ -237,7 +236,7 @@ export class Snapshot {
         if (before) this.users.delete(id);
         if (after) this.users.set(id, after as unknown as User);
         // Member records hold the user itself: rebuild the entries of every tenant it belongs to.
-        for (const tenantId of this.userTenants.get(id) ?? []) touched.add(tenantId);
+        for (const tenantId of this.userTenants.values(id)) touched.add(tenantId);
         return;
       }
       case "tenant": {
@@ -254,26 +253,25 @@ export class Snapshot {
       case "subscription":
       case "grant":
       case "membership": {
-        const index =
+        const records = (
           change.kind === "subscription"
             ? this.subscriptions
             : change.kind === "grant"
               ? this.grants
-              : this.memberships;
-        const idOf = (value: Record<string, unknown>) =>
-          (change.kind === "membership" ? value.userId : value.id) as string;
+              : this.memberships
+        ) as Grouped<TenantRecord>;
+        const membership = change.kind === "membership";
         if (before) {
-          index.get(tenantOf(before))?.delete(idOf(before));
-          touched.add(tenantOf(before));
-          if (change.kind === "membership") this.linkMember(before as unknown as Membership, false);
+          const record = before as unknown as TenantRecord;
+          records.delete(record.tenantId, records.keyOf(record));
+          if (membership) this.userTenants.delete(record.userId!, record.tenantId);
+          touched.add(record.tenantId);
         }
         if (after) {
-          if (change.kind === "membership") this.linkMember(after as unknown as Membership, true);
-          (byTenant(index as Map<string, Map<string, unknown>>, tenantOf(after)) as Map<string, unknown>).set(
-            idOf(after),
-            after,
-          );
-          touched.add(tenantOf(after));
+          const record = after as unknown as TenantRecord;
+          records.set(record.tenantId, record);
+          if (membership) this.userTenants.set(record.userId!, record.tenantId);
+          touched.add(record.tenantId);
         }
         return;
       }
@@ -292,7 +290,7 @@ export class Snapshot {
     }
     const grants: CompiledGrant[] = [];
     let userGrants: Map<string, CompiledGrant[]> | undefined;
-    for (const grant of this.grants.get(id)?.values() ?? []) {
+    for (const grant of this.grants.values(id)) {
       const compiled = compileGrant(grant);
       if (grant.userId) {
         userGrants ??= new Map();
@@ -304,7 +302,7 @@ export class Snapshot {
       }
     }
     const members = new Map<string, Member>();
-    for (const m of this.memberships.get(id)?.values() ?? []) {
+    for (const m of this.memberships.values(id)) {
       const user = this.users.get(m.userId);
       if (user) {
         const grants = userGrants?.get(m.userId) ?? NO_GRANTS;
@@ -318,7 +316,7 @@ export class Snapshot {
       memoUntil: Number.NaN,
       memo: undefined,
       tenant,
-      subscriptions: [...(this.subscriptions.get(id)?.values() ?? [])].map(compileSubscription),
+      subscriptions: Array.from(this.subscriptions.values(id), compileSubscription),
       grants,
       userGrants: userGrants ?? NO_USER_GRANTS,
       members,
@@ -337,40 +335,14 @@ export class Snapshot {
     }
     return id;
   }
-
-  private linkMember(m: Membership, linked: boolean): void {
-    let tenants = this.userTenants.get(m.userId);
-    if (linked) {
-      if (!tenants) {
-        tenants = new Set();
-        this.userTenants.set(m.userId, tenants);
-      }
-      tenants.add(m.tenantId);
-    } else if (tenants) {
-      tenants.delete(m.tenantId);
-      if (tenants.size === 0) this.userTenants.delete(m.userId);
-    }
-  }
 }
 
 // Shared by every tenant that has none, rather than an empty collection each.
 const NO_GRANTS: readonly CompiledGrant[] = Object.freeze([]);
 const NO_USER_GRANTS: ReadonlyMap<string, CompiledGrant[]> = new Map();
 
-function byTenant<T>(index: Map<string, Map<string, T>>, tenantId: string): Map<string, T> {
-  let map = index.get(tenantId);
-  if (!map) {
-    map = new Map();
-    index.set(tenantId, map);
-  }
-  return map;
-}
-
-function flatten<T>(index: Map<string, Map<string, T>>): T[] {
-  const out: T[] = [];
-  for (const map of index.values()) out.push(...map.values());
-  return out;
-}
+/** What a subscription, a grant and a membership have in common, as a change carries them. */
+type TenantRecord = { tenantId: string; id?: string; userId?: string };
 
 function compileSubscription(s: Subscription): CompiledSubscription {
   return {
