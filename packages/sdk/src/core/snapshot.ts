@@ -52,7 +52,7 @@ export interface TenantEntry {
   tenant: Tenant;
   subscriptions: CompiledSubscription[];
   /** Grants to the whole tenant. */
-  grants: CompiledGrant[];
+  grants: readonly CompiledGrant[];
   /** Grants to single users of the tenant. */
   userGrants: ReadonlyMap<string, CompiledGrant[]>;
   /** userId → the user's membership; only users that exist. */
@@ -301,11 +301,12 @@ export class Snapshot {
         grants.push(compiled);
       }
     }
-    const members = new Map<string, Member>();
+    let members: Map<string, Member> | undefined;
     for (const m of this.memberships.values(id)) {
       const user = this.users.get(m.userId);
       if (user) {
         const grants = userGrants?.get(m.userId) ?? NO_GRANTS;
+        members ??= new Map();
         members.set(m.userId, { user, roles: m.roles, roleSet: this.roleSetOf(m.roles), grants });
       }
     }
@@ -317,12 +318,12 @@ export class Snapshot {
       memo: undefined,
       tenant,
       subscriptions: Array.from(this.subscriptions.values(id), compileSubscription),
-      grants,
+      grants: grants.length > 0 ? grants : NO_GRANTS,
       userGrants: userGrants ?? NO_USER_GRANTS,
-      members,
+      members: members ?? NO_MEMBERS,
     };
     this.tenants.set(id, entry);
-    this.index.set(entry, members);
+    this.index.set(entry, entry.members);
   }
 
   private roleSetOf(roles: readonly string[]): number {
@@ -340,6 +341,7 @@ export class Snapshot {
 // Shared by every tenant that has none, rather than an empty collection each.
 const NO_GRANTS: readonly CompiledGrant[] = Object.freeze([]);
 const NO_USER_GRANTS: ReadonlyMap<string, CompiledGrant[]> = new Map();
+const NO_MEMBERS: ReadonlyMap<string, Member> = new Map();
 
 /** What a subscription, a grant and a membership have in common, as a change carries them. */
 type TenantRecord = { tenantId: string; id?: string; userId?: string };
