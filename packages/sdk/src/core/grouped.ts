@@ -55,14 +55,17 @@ export class Grouped<T> {
     return held instanceof Map ? held.values() : [held];
   }
 
+  /** Every value of every group, one at a time. */
+  *each(): Generator<T> {
+    for (const held of this.groups.values()) {
+      if (held instanceof Map) yield* held.values();
+      else yield held;
+    }
+  }
+
   /** Every value of every group. */
   all(): T[] {
-    const out: T[] = [];
-    for (const held of this.groups.values()) {
-      if (held instanceof Map) out.push(...held.values());
-      else out.push(held);
-    }
-    return out;
+    return [...this.each()];
   }
 }
 

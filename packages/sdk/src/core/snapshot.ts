@@ -188,9 +188,10 @@ export class Snapshot {
 
   /** A subscription by its id or its external key. */
   subscription(idOrExternalKey: string): Subscription | undefined {
-    return this.subscriptions
-      .all()
-      .find((s) => s.id === idOrExternalKey || s.externalKey === idOrExternalKey);
+    for (const s of this.subscriptions.each()) {
+      if (s.id === idOrExternalKey || s.externalKey === idOrExternalKey) return s;
+    }
+    return undefined;
   }
 
   /** The raw state, for an SDK that evaluates in-process, or a test. */
