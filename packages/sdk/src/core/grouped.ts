@@ -1,10 +1,10 @@
 /**
- * Values in groups, keyed within their group: what `Map<string, Map<string, T>>` does, in a fraction of its
- * memory. The snapshot keeps its records this way (a tenant's subscriptions, grants and memberships; a
- * user's tenants), and most groups hold one value: most tenants have one subscription, most users belong to
- * one tenant. In V8 a Map costs hundreds of bytes even with one entry, so at 100k tenants and 155k users
- * those one-entry Maps were 165 MB of a 416 MB snapshot. Here a group of one is held as the value itself and
- * becomes a Map only at its second value (and the value again when it is back to one).
+ * Values in groups, keyed within their group: what `Map<string, Map<string, T>>` does, in less memory. The
+ * snapshot keeps its records this way (a tenant's subscriptions, grants and memberships; a user's tenants),
+ * and most groups hold one value: most tenants have one subscription, most users belong to one tenant. In V8
+ * a Map costs hundreds of bytes even with one entry. Here a group of one is held as the value itself and
+ * becomes a Map only at its second value (and the value again when it is back to one): at the benchmark's
+ * 100k tenants and 155k users, that took the compiled snapshot from 318 MB to 270 MB.
  *
  * Values must not be Maps themselves: a Map in the outer map is how a group of several is told apart.
  */
