@@ -206,7 +206,7 @@ describe("snapshot updates", () => {
     const reason = (tenantId: string) =>
       evaluate(snapshot, { subject: { tenantId, userId: "anne" }, feature: "sso", at }).reason;
     expect(["acme", "globex", "stark"].map(reason)).not.toContain("USER_NOT_IN_TENANT");
-    // Out of one tenant again: a deleted user must still leave the other two.
+    // Out of one tenant again; deleting the user must then reach both tenants it is still in.
     snapshot.apply([{ kind: "membership", before: member("globex") }], 3);
     expect(reason("globex")).toBe("USER_NOT_IN_TENANT");
     snapshot.apply([{ kind: "user", before: { id: "anne" } }], 4);
