@@ -19,6 +19,8 @@ import type {
  * reuse what it wrote for them before (frozen objects cannot change under a cache).
  */
 export interface CompiledFeature extends Feature {
+  /** The feature's place in the catalog (0, 1, …): its index in a bundle's `entitlements`. */
+  ordinal: number;
   /** FEATURE_NOT_IN_PLAN's message. */
   notInPlan: string;
   /** The base and add-on plans whose value grants it, for a denial; undefined when none does. */
@@ -102,6 +104,8 @@ export interface PlanBundle {
   active: boolean;
   plans: readonly string[];
   features: ReadonlyMap<string, { value: FeatureValue; source: DecisionSource }>;
+  /** The same entitlements by feature ordinal (CompiledFeature.ordinal), for the decision's hot path. */
+  entitlements: readonly ({ value: FeatureValue; source: DecisionSource } | undefined)[];
   /** A bundle is what plans give: no grant is in it. */
   granted: undefined;
   /** Plans give no permissions to every user; grants do. Always empty here. */
@@ -122,6 +126,7 @@ export function compileCatalog(source: CatalogSource, generation: number): Catal
     }
     features.set(feature.key, {
       ...feature,
+      ordinal: features.size,
       notInPlan: `The tenant's plan does not include "${feature.key}".`,
       remediation:
         grantingPlans.length > 0 ? Object.freeze({ plans: Object.freeze(grantingPlans) }) : undefined,

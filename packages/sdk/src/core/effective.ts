@@ -26,6 +26,12 @@ export interface Effective {
   /** What the plans give: the bundle's own map, shared by every tenant on the same plans. */
   features: ReadonlyMap<string, FeatureEntitlement>;
   /**
+   * The same by feature ordinal (CompiledFeature.ordinal), also the bundle's. A decision has found the
+   * feature in the catalog already; its ordinal then reaches the entitlement without a second hash lookup,
+   * which inside a request (cold caches) costs a few hundred nanoseconds.
+   */
+  entitlements: readonly (FeatureEntitlement | undefined)[];
+  /**
    * What the tenant-wide grants give, which overrides `features` key by key; undefined when none does. Kept
    * apart rather than merged into a copy of `features`: a tenant with one grant then holds a map of one.
    */
@@ -130,6 +136,7 @@ function computeEffective(catalog: Catalog, entry: TenantEntry, at: number): Eff
     active: bundle.active,
     plans: bundle.plans,
     features: bundle.features,
+    entitlements: bundle.entitlements,
     granted: granted.size > 0 ? granted : undefined,
     permissions,
     scopes: scopes ?? bundle.scopes,
@@ -158,6 +165,7 @@ function bundleOf(catalog: Catalog, active: readonly CompiledSubscription[]): Pl
     active: active.length > 0,
     plans,
     features,
+    entitlements: byOrdinal(catalog, features),
     granted: undefined,
     permissions: NO_PERMISSIONS,
     scopes,
@@ -168,6 +176,19 @@ function bundleOf(catalog: Catalog, active: readonly CompiledSubscription[]): Pl
     catalog.bundles.set(key, bundle);
   }
   return bundle;
+}
+
+function byOrdinal(
+  catalog: Catalog,
+  features: ReadonlyMap<string, FeatureEntitlement>,
+): (FeatureEntitlement | undefined)[] {
+  // Filled with undefined first, so the array is packed rather than holey.
+  const entitlements: (FeatureEntitlement | undefined)[] = Array.from({ length: catalog.features.size });
+  for (const [key, entitlement] of features) {
+    const feature = catalog.features.get(key);
+    if (feature) entitlements[feature.ordinal] = entitlement;
+  }
+  return entitlements;
 }
 
 /**

@@ -157,6 +157,48 @@ describe("snapshot updates", () => {
     expect(evaluate(snapshot, request).limit).toBe(35);
   });
 
+  it("changing a role changes every member who holds it, after their role set has been answered for", () => {
+    const snapshot = fresh();
+    // After Bob's own grant of invoices.write has expired.
+    const at = Date.parse("2026-10-01T00:00:00Z");
+    const anne = { subject: { tenantId: "acme", userId: "anne" }, permission: "invoices.write", at };
+    const bob = { subject: { tenantId: "acme", userId: "bob" }, permission: "invoices.write", at };
+    expect(evaluate(snapshot, anne).source).toEqual({ type: "role", key: "admin" });
+    expect(evaluate(snapshot, bob).reason).toBe("PERMISSION_MISSING");
+    const viewer = fixture.state.roles.find((r) => r.key === "viewer")!;
+    const admin = fixture.state.roles.find((r) => r.key === "admin")!;
+    snapshot.apply(
+      [
+        {
+          kind: "role",
+          before: viewer,
+          after: { ...viewer, permissions: ["invoices.read", "invoices.write"] },
+        },
+        { kind: "role", before: admin, after: { ...admin, permissions: ["audit.read"] } },
+      ],
+      2,
+    );
+    expect(evaluate(snapshot, bob).source).toEqual({ type: "role", key: "viewer" });
+    // Anne's admin role now carries invoices.write only through viewer, which it includes.
+    expect(evaluate(snapshot, anne)).toMatchObject({
+      entitled: true,
+      source: { type: "role", key: "admin" },
+    });
+    snapshot.apply([{ kind: "role", before: viewer, after: viewer }], 3);
+    expect(evaluate(snapshot, bob).reason).toBe("PERMISSION_MISSING");
+  });
+
+  it("names the first of a member's roles that carries the permission", () => {
+    const snapshot = fresh();
+    const bob = fixture.state.memberships.find((m) => m.userId === "bob")!;
+    const ask = () =>
+      evaluate(snapshot, { subject: { tenantId: "acme", userId: "bob" }, permission: "invoices.read", at });
+    snapshot.apply([{ kind: "membership", before: bob, after: { ...bob, roles: ["viewer", "admin"] } }], 2);
+    expect(ask().source).toEqual({ type: "role", key: "viewer" });
+    snapshot.apply([{ kind: "membership", before: bob, after: { ...bob, roles: ["admin", "viewer"] } }], 3);
+    expect(ask().source).toEqual({ type: "role", key: "admin" });
+  });
+
   it("deleting a tenant makes it unknown", () => {
     const snapshot = fresh();
     snapshot.apply([{ kind: "tenant", before: { id: "acme" } }], 2);

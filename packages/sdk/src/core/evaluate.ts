@@ -113,11 +113,6 @@ function memberOf(context: Context): Member {
   return context.member!;
 }
 
-function rolesOf(context: Context): readonly string[] {
-  if (context.record >= 0) return context.snapshot.roleSets[context.snapshot.index.roleSet(context.record)]!;
-  return memberOf(context).roles;
-}
-
 function hasMemberGrants(context: Context): boolean {
   if (context.userId === undefined) return false;
   if (context.record >= 0) return context.snapshot.index.hasGrants(context.record);
@@ -157,7 +152,7 @@ function checkFeature(context: Context, key: string): Decision {
   const entitlement =
     userGrant(context, key, feature.type) ??
     (effective.granted === undefined ? undefined : effective.granted.get(key)) ??
-    effective.features.get(key);
+    effective.entitlements[feature.ordinal];
   if (!entitlement || !grants(feature, entitlement.value)) {
     const { remediation } = feature;
     if (!entitlement && !effective.active) {
@@ -267,10 +262,15 @@ function checkPermission(context: Context, key: string): Decision {
 }
 
 function permissionSource(context: Context, key: string): DecisionSource | undefined {
-  const { catalog } = context.snapshot;
-  for (const roleKey of rolesOf(context)) {
-    const role = catalog.roles.get(roleKey);
-    if (role?.permissions.has(key)) return role.source;
+  const { snapshot } = context;
+  if (context.record >= 0) {
+    const source = snapshot.permissionsOfRoleSet(snapshot.index.roleSet(context.record)).get(key);
+    if (source !== undefined) return source;
+  } else {
+    for (const roleKey of memberOf(context).roles) {
+      const role = snapshot.catalog.roles.get(roleKey);
+      if (role?.permissions.has(key)) return role.source;
+    }
   }
   if (hasMemberGrants(context)) {
     for (const g of memberOf(context).grants) {
