@@ -44,6 +44,23 @@ for (const backend of testBackends()) {
       }
     });
 
+    it("answers each environment from its own snapshot, asked in turns", async () => {
+      const other = "env_snap_other";
+      await store.createEnvironment({ id: other, key: "snap-other", name: "Snap other" });
+      const registry = new SnapshotRegistry(store);
+      expect(registry.current(env)).toBeUndefined();
+      await Promise.all([registry.get(env), registry.get(other)]);
+      const mine = registry.current(env)!;
+      const theirs = registry.current(other)!;
+      expect(theirs).not.toBe(mine);
+      for (let i = 0; i < 3; i++) {
+        expect(registry.current(env)).toBe(mine);
+        expect(registry.current(other)).toBe(theirs);
+      }
+      expect(registry.current("env_nowhere")).toBeUndefined();
+      expect(registry.current(other)).toBe(theirs);
+    });
+
     /** The real store, with its next `failures` loadState calls made to fail, as a dropped connection would. */
     function flaky(failures: number): { store: Store; failAgain(n: number): void } {
       const wrapped = new Proxy(store, {
