@@ -1,8 +1,9 @@
 /**
- * npm run bench [-- --quick] [-- --only evaluator|http|access|relations|stages] [-- --profile]
+ * npm run bench [-- --quick] [-- --only evaluator|http|access|relations|stages|symbols] [-- --profile]
  *
  * Runs the evaluator benchmark, then the HTTP one, then API access (guard and gateway), then relations;
- * `stages` (where /v1/check's time goes) is a diagnostic that runs only when asked for. Every goal is a
+ * `stages` and `symbols` (where /v1/check's time goes, by stage and by symbol) are diagnostics that run
+ * only when asked for. Every goal is a
  * ratio against a baseline measured in the same run. Benchmarks are not tests: nothing here fails a build
  * for being slow; the exit status is non-zero only if a benchmark could not run.
  */
@@ -15,11 +16,12 @@ import { runEvaluator } from "./evaluator";
 import { benchFile, elapsedMs, heading } from "./harness";
 import { runHttp } from "./http";
 import { runStages } from "./http-stages";
+import { runSymbols } from "./http-symbols";
 
-const PARTS = ["evaluator", "http", "access", "relations", "stages"] as const;
+const PARTS = ["evaluator", "http", "access", "relations", "stages", "symbols"] as const;
 type Part = (typeof PARTS)[number];
 /** Diagnostics: run with --only, never by default. */
-const ON_REQUEST: readonly Part[] = ["stages"];
+const ON_REQUEST: readonly Part[] = ["stages", "symbols"];
 
 function options() {
   const { values } = parseArgs({
@@ -32,9 +34,10 @@ function options() {
   });
   if (values.help) {
     console.log(
-      "npm run bench -- [--quick] [--only evaluator|http|access|relations|stages] [--profile]\n" +
+      "npm run bench -- [--quick] [--only evaluator|http|access|relations|stages|symbols] [--profile]\n" +
         "  --quick    smaller sizes and shorter rounds: a smoke run\n" +
-        "  --only     run one part; stages (what each part of POST /v1/check adds to the bare route) runs only when named\n" +
+        "  --only     run one part; stages (what each part of POST /v1/check adds to the bare route) and symbols\n" +
+        "             (the same, symbol by symbol, with Linux perf) run only when named\n" +
         "  --profile  also profile the evaluator and the server at the largest size, and print where the time goes\n" +
         "             (done anyway when a target is missed)",
     );
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
   await attempt("access", () => runAccess({ quick }));
   await attempt("relations", () => runRelations(quick));
   await attempt("stages", () => runStages({ quick }));
+  await attempt("symbols", () => runSymbols({ quick }));
 
   console.log(`\nDone in ${(elapsedMs(start) / 1000).toFixed(0)} s; ${load()}.`);
   if (failures.length > 0) {
