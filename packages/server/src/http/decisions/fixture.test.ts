@@ -46,6 +46,7 @@ for (const backend of testBackends()) {
       it(c.name, async () => {
         const response = await server.call("POST", "/v1/check", c.check);
         expect(response.statusCode, response.body).toBe(200);
+        expect(response.headers["content-type"]).toBe("application/json; charset=utf-8");
         const decision = response.json();
         expect(decision).toMatchObject(c.expect);
         if ("remediation" in c.expect) expect(decision.remediation).toEqual(c.expect.remediation);
@@ -58,6 +59,7 @@ for (const backend of testBackends()) {
       const checks = fixture.cases.slice(0, 20).map((c) => c.check);
       const response = await server.call("POST", "/v1/check/batch", { checks });
       expect(response.statusCode, response.body).toBe(200);
+      expect(response.headers["content-type"]).toBe("application/json; charset=utf-8");
       const { decisions } = response.json() as { decisions: { reason: string }[] };
       expect(decisions.map((d) => d.reason)).toEqual(fixture.cases.slice(0, 20).map((c) => c.expect.reason));
     });

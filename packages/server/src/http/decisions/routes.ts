@@ -48,7 +48,9 @@ const JSON_UTF8 = "application/json; charset=utf-8";
  * synchronous, and the reply is then written without waiting on a promise.
  */
 function sendSerialized<T>(reply: FastifyReply, value: T | Promise<T>, serialize: (value: T) => string) {
-  reply.header("content-type", JSON_UTF8);
+  // type() stores the one header under a fixed name; header() would lowercase the name and read and write
+  // the reply's headers by a computed key.
+  reply.type(JSON_UTF8);
   return value instanceof Promise ? value.then(serialize) : serialize(value);
 }
 
