@@ -11,22 +11,10 @@
  * on a shared VM are larger than any one stage. A whole-process CPU profile cannot show this split: most of
  * a decision's cost inside a request is cache misses, which a profile spreads over whatever code meets them.
  */
-import { SERVER_NODE_FLAGS } from "../packages/server/src/node-flags";
 import { todayAnchor } from "./data";
-import {
-  benchFile,
-  forkTs,
-  heading,
-  int,
-  median,
-  nextMessage,
-  percent,
-  sizeLabel,
-  stop,
-  table,
-} from "./harness";
-import { cpuSeconds, type Load, pinCores, run, settle, unpinSelf } from "./http";
-import type { LoadCommand, Loaded, Ready } from "./http-server";
+import { heading, int, median, nextMessage, percent, sizeLabel, stop, table } from "./harness";
+import { bothReady, cpuSeconds, forkServers, type Load, pinCores, run, settle, unpinSelf } from "./http";
+import type { LoadCommand, Loaded } from "./http-server";
 import { STAGES } from "./http-stage-routes";
 
 export interface StagesOptions {
@@ -61,18 +49,9 @@ export async function runStages(options: StagesOptions): Promise<void> {
       `${int(bodyCount)} distinct check bodies, cycled.`,
   );
 
-  const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"], ["--expose-gc", ...SERVER_NODE_FLAGS]);
-  const tesseraChild = forkTs(
-    benchFile("./http-server.ts"),
-    ["tessera", "stages"],
-    ["--expose-gc", ...SERVER_NODE_FLAGS],
-  );
+  const { bareChild, tesseraChild } = forkServers(["stages"]);
   try {
-    const isReady = (m: unknown): m is Ready => (m as Ready | undefined)?.type === "ready";
-    const [bare, tessera] = await Promise.all([
-      nextMessage(bareChild, isReady),
-      nextMessage(tesseraChild, isReady),
-    ]);
+    const { bare, tessera } = await bothReady(bareChild, tesseraChild);
     console.log(`  ${pinCores(bareChild.pid, tesseraChild.pid)}`);
     const headers = { "content-type": "application/json", authorization: `Bearer ${tessera.token}` };
     const targets: Target[] = [

@@ -21,11 +21,10 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SERVER_NODE_FLAGS } from "../packages/server/src/node-flags";
 import { todayAnchor } from "./data";
-import { benchFile, forkTs, heading, int, nextMessage, sizeLabel, stop, table } from "./harness";
-import { type Load, pinCores, run, settle, unpinSelf } from "./http";
-import type { LoadCommand, Loaded, Ready } from "./http-server";
+import { heading, int, nextMessage, sizeLabel, stop, table } from "./harness";
+import { bothReady, forkServers, type Load, pinCores, run, settle, unpinSelf } from "./http";
+import type { LoadCommand, Loaded } from "./http-server";
 
 export interface SymbolsOptions {
   quick: boolean;
@@ -46,16 +45,10 @@ export async function runSymbols(options: SymbolsOptions): Promise<void> {
   const tenants = options.quick ? 1_000 : 10_000;
   const seconds = options.quick ? 2 : 8;
   const load: Load = { connections: 10, pipelining: 1, warmupSeconds: 2, seconds, rounds: 1 };
-  const flags = ["--expose-gc", "--perf-basic-prof", ...SERVER_NODE_FLAGS];
-  const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"], flags);
-  const tesseraChild = forkTs(benchFile("./http-server.ts"), ["tessera"], flags);
+  const { bareChild, tesseraChild } = forkServers([], ["--perf-basic-prof"]);
   const folder = mkdtempSync(join(tmpdir(), "tessera-bench-perf-"));
   try {
-    const isReady = (m: unknown): m is Ready => (m as Ready | undefined)?.type === "ready";
-    const [bare, tessera] = await Promise.all([
-      nextMessage(bareChild, isReady),
-      nextMessage(tesseraChild, isReady),
-    ]);
+    const { bare, tessera } = await bothReady(bareChild, tesseraChild);
     console.log(`  ${pinCores(bareChild.pid, tesseraChild.pid)}`);
     tesseraChild.send({ type: "load", tenants, anchor: todayAnchor(), bodies: 4_000 } satisfies LoadCommand);
     const { bodies } = await nextMessage(

@@ -103,18 +103,9 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
   const children: ChildProcess[] = [];
   try {
     const started = process.hrtime.bigint();
-    const bareChild = forkTs(benchFile("./http-server.ts"), ["bare"], ["--expose-gc", ...SERVER_NODE_FLAGS]);
-    const tesseraChild = forkTs(
-      benchFile("./http-server.ts"),
-      ["tessera"],
-      ["--expose-gc", ...SERVER_NODE_FLAGS],
-    );
+    const { bareChild, tesseraChild } = forkServers([]);
     children.push(bareChild, tesseraChild);
-    const isReady = (m: unknown): m is Ready => (m as Ready | undefined)?.type === "ready";
-    const [bare, tessera] = await Promise.all([
-      nextMessage(bareChild, isReady),
-      nextMessage(tesseraChild, isReady),
-    ]);
+    const { bare, tessera } = await bothReady(bareChild, tesseraChild);
     console.log(
       `  servers up in ${int(Number(process.hrtime.bigint() - started) / 1e6)} ms (Tessera: PGlite in memory, migrated, catalog written)`,
     );
@@ -227,6 +218,31 @@ export async function runHttp(options: HttpOptions): Promise<HttpSummary> {
     await Promise.all(children.map((c) => stop(c)));
     unpinSelf();
   }
+}
+
+/**
+ * The bench's two servers (http-server.ts) as child processes with the same V8 flags: the bare route, and
+ * Tessera with `tesseraArgs` (`stages` adds the stage routes). `flags` go to both, before the server's own.
+ */
+export function forkServers(tesseraArgs: readonly string[], flags: readonly string[] = []) {
+  const execArgv = ["--expose-gc", ...flags, ...SERVER_NODE_FLAGS];
+  return {
+    bareChild: forkTs(benchFile("./http-server.ts"), ["bare"], execArgv),
+    tesseraChild: forkTs(benchFile("./http-server.ts"), ["tessera", ...tesseraArgs], execArgv),
+  };
+}
+
+/** Resolves once both servers listen, with their ports and Tessera's token. */
+export async function bothReady(
+  bareChild: ChildProcess,
+  tesseraChild: ChildProcess,
+): Promise<{ bare: Ready; tessera: Ready }> {
+  const isReady = (m: unknown): m is Ready => (m as Ready | undefined)?.type === "ready";
+  const [bare, tessera] = await Promise.all([
+    nextMessage(bareChild, isReady),
+    nextMessage(tesseraChild, isReady),
+  ]);
+  return { bare, tessera };
 }
 
 /**
