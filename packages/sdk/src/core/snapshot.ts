@@ -132,6 +132,12 @@ export class Snapshot {
   private readonly subscriptions = new Grouped<Subscription>((s) => s.id);
   private readonly grants = new Grouped<Grant>((g) => g.id);
   private readonly memberships = new Grouped<Membership>((m) => m.userId);
+  /**
+   * Every subscription by its id and by its external key, for the seed's query (`subscription`): a scan of
+   * all of them took about 9 ms at 100k tenants, in which the process answered nothing else.
+   */
+  private readonly subscriptionsById = new Map<string, Subscription>();
+  private readonly subscriptionsByExternalKey = new Map<string, Subscription>();
   /** By user: the tenants the user is a member of, so a change to the user rebuilds those entries. */
   private readonly userTenants = new Grouped<string>((tenantId) => tenantId);
   private readonly roleSetIds = new Map<string, number>();
@@ -157,7 +163,10 @@ export class Snapshot {
     this.catalog = compileCatalog(this.catalogArrays(), 1);
     for (const user of state.users) this.users.set(user.id, user);
     for (const tenant of state.tenants) this.tenantRecords.set(tenant.id, tenant);
-    for (const s of state.subscriptions) this.subscriptions.set(s.tenantId, s);
+    for (const s of state.subscriptions) {
+      this.subscriptions.set(s.tenantId, s);
+      this.rememberSubscription(s);
+    }
     for (const g of state.grants) this.grants.set(g.tenantId, g);
     for (const m of state.memberships) {
       this.memberships.set(m.tenantId, m);
@@ -194,12 +203,11 @@ export class Snapshot {
     return [...(effectiveAt(this.catalog, entry, at).scopes.get(apiKey) ?? [])].sort();
   }
 
-  /** A subscription by its id or its external key. */
+  /** A subscription by its id or, failing that, by its external key. */
   subscription(idOrExternalKey: string): Subscription | undefined {
-    for (const s of this.subscriptions.each()) {
-      if (s.id === idOrExternalKey || s.externalKey === idOrExternalKey) return s;
-    }
-    return undefined;
+    return (
+      this.subscriptionsById.get(idOrExternalKey) ?? this.subscriptionsByExternalKey.get(idOrExternalKey)
+    );
   }
 
   /** The raw state, for an SDK that evaluates in-process, or a test. */
@@ -270,16 +278,19 @@ export class Snapshot {
               : this.memberships
         ) as Grouped<TenantRecord>;
         const membership = change.kind === "membership";
+        const subscription = change.kind === "subscription";
         if (before) {
           const record = before as unknown as TenantRecord;
           records.delete(record.tenantId, records.keyOf(record));
           if (membership) this.userTenants.delete(record.userId!, record.tenantId);
+          if (subscription) this.forgetSubscription(before as unknown as Subscription);
           touched.add(record.tenantId);
         }
         if (after) {
           const record = after as unknown as TenantRecord;
           records.set(record.tenantId, record);
           if (membership) this.userTenants.set(record.userId!, record.tenantId);
+          if (subscription) this.rememberSubscription(after as unknown as Subscription);
           touched.add(record.tenantId);
         }
         return;
@@ -288,6 +299,22 @@ export class Snapshot {
         // Kinds the entitlement evaluator does not read (relationships, credentials) pass by.
         return;
     }
+  }
+
+  private rememberSubscription(s: Subscription): void {
+    this.subscriptionsById.set(s.id, s);
+    if (s.externalKey != null) this.subscriptionsByExternalKey.set(s.externalKey, s);
+  }
+
+  /**
+   * The external key only while it still points at this subscription: within one write, another
+   * subscription may have taken it over before this one's change is applied.
+   */
+  private forgetSubscription(s: Subscription): void {
+    this.subscriptionsById.delete(s.id);
+    const key = s.externalKey;
+    if (key != null && this.subscriptionsByExternalKey.get(key)?.id === s.id)
+      this.subscriptionsByExternalKey.delete(key);
   }
 
   private rebuildTenant(id: string): void {
