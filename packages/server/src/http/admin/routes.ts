@@ -122,7 +122,8 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         operationId: "listChanges",
         tags: ["changes"],
         querystring: Type.Object({
-          afterRevision: Type.Optional(Type.Integer({ minimum: 0 })),
+          // Revisions are bigints in the database: past 2^53 they are not even exact numbers here.
+          afterRevision: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           kind: Type.Optional(Type.String({ maxLength: 50 })),
           resourceId: Type.Optional(Type.String({ maxLength: 300 })),

@@ -64,9 +64,10 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
   app.register(async (scope) => {
     scope.addContentTypeParser(FORM, { parseAs: "string" }, (_request, body, done) => {
       const params = new URLSearchParams(body as string);
-      const fields: Record<string, string> = {};
+      // No prototype: a field named "constructor" or "__proto__" is a field like any other.
+      const fields: Record<string, string> = Object.create(null);
       for (const [name, value] of params) {
-        if (name in fields) {
+        if (Object.hasOwn(fields, name)) {
           done(new OAuthError("invalid_request", `The parameter "${name}" is repeated.`), undefined);
           return;
         }

@@ -1,4 +1,5 @@
 import { TesseraError } from "../../errors";
+import { isStorableText } from "../../storage/storable-text";
 
 /** Cursors are opaque to clients: the last id of the page, base64url-encoded with a version tag. */
 export function encodeCursor(lastId: string): string {
@@ -7,7 +8,8 @@ export function encodeCursor(lastId: string): string {
 
 export function decodeCursor(cursor: string): string {
   const text = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!text.startsWith("v1:") || text.length < 4) {
+  // A NUL could only come from a cursor someone made: the ids we issue cursors for cannot hold one.
+  if (!text.startsWith("v1:") || text.length < 4 || !isStorableText(text)) {
     throw new TesseraError("INVALID_CURSOR", "The cursor is not one this API returned.", [
       { pointer: "/cursor", message: "not a valid cursor", code: "INVALID_CURSOR" },
     ]);

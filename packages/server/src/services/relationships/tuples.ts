@@ -1,5 +1,6 @@
 import type { relations } from "@tessera/sdk/core";
 import type { StoredTuple, TupleKey } from "../../storage/relationship-store";
+import { isStorableText } from "../../storage/storable-text";
 
 /** A tuple as the API takes and returns it: expiry as an ISO-8601 string. */
 export type TupleInput = StoredTuple;
@@ -32,7 +33,7 @@ export function encodeTupleCursor(t: TupleKey): string {
 export function decodeTupleCursor(cursor: string): TupleKey | undefined {
   try {
     const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "string")) {
+    if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "string" && isStorableText(x))) {
       const [object, relation, user] = v as [string, string, string];
       return { object, relation, user };
     }
