@@ -31,8 +31,9 @@ function parseText(text: string): unknown {
     }
   }
   try {
-    // The default alias limit stays: it is what stops a billion-laughs document.
-    return parseYaml(trimmed, { merge: true });
+    // The default alias limit stays: it is what stops a billion-laughs document. Warnings (an unknown
+    // directive, say) would go to the process's stderr with the caller's text in them: errors only.
+    return parseYaml(trimmed, { merge: true, logLevel: "error" });
   } catch (error) {
     throw new ApiDocumentError(`The document is neither JSON nor valid YAML: ${(error as Error).message}`);
   }

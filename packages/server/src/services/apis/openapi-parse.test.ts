@@ -191,6 +191,25 @@ describe("parseApiDocument reads", () => {
     ]);
   });
 
+  it("YAML with an unknown directive, without a process warning that would carry the caller's text", async () => {
+    const warnings: unknown[] = [];
+    const listener = (warning: unknown) => warnings.push(warning);
+    process.on("warning", listener);
+    try {
+      const api = await parseApiDocument(
+        ["%SECRET directive", "---", "openapi: 3.1.0", "info: {title: T, version: '1'}", "paths: {}"].join(
+          "\n",
+        ),
+      );
+      expect(api.specVersion).toBe("3.1.0");
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", listener);
+    }
+  });
+
   it("does not modify an object it is given", async () => {
     const document = {
       openapi: "3.1.0",
