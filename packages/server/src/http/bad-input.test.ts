@@ -251,6 +251,21 @@ for (const backend of testBackends()) {
       expectProblem(await server.call("GET", "/v1/features?limit=0"), 400, "VALIDATION_FAILED");
     });
 
+    it("a method a path does not answer: 405 with the methods it does answer", async () => {
+      const put = expectProblem(await server.call("PUT", "/v1/features", {}), 405, "METHOD_NOT_ALLOWED");
+      expect(put.detail).toContain("GET");
+      const check = await server.call("DELETE", "/v1/check");
+      expectProblem(check, 405, "METHOD_NOT_ALLOWED");
+      expect(check.headers.allow).toBe("POST");
+      // A path with parameters, and the same path with a query string.
+      const feature = await server.call("POST", "/v1/features/seats?x=1", {});
+      expectProblem(feature, 405, "METHOD_NOT_ALLOWED");
+      expect(String(feature.headers.allow).split(", ")).toEqual(
+        expect.arrayContaining(["DELETE", "GET", "PATCH"]),
+      );
+      expectProblem(await server.call("DELETE", "/v1/featurez/seats"), 404, "ENDPOINT_NOT_FOUND");
+    });
+
     it("deleting what is still used is refused; archiving is the way out", async () => {
       const body = expectProblem(await server.call("DELETE", "/v1/features/seats"), 409, "RESOURCE_IN_USE");
       expect(body.detail).toContain('plan "pro"');

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { type ErrorCode, type FieldError, isTesseraError, problem } from "../errors";
+import { trackAllowedMethods } from "./allowed-methods";
 import { toFieldErrors } from "./validation";
 
 /** Fastify's own error codes for bodies it could not read, mapped to ours. */
@@ -52,7 +53,18 @@ export function installProblemHandlers(app: FastifyInstance): void {
       "Something went wrong on our side; the details are in the server log.",
     );
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, "ENDPOINT_NOT_FOUND", `No endpoint ${request.method} ${request.url.split("?")[0]}.`),
-  );
+  const allowedMethods = trackAllowedMethods(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?", 1)[0];
+    const allowed = allowedMethods(request.url);
+    if (allowed.length > 0) {
+      reply.header("allow", allowed.join(", "));
+      return sendProblem(
+        reply,
+        "METHOD_NOT_ALLOWED",
+        `${path} does not answer ${request.method}; it answers ${allowed.join(", ")}.`,
+      );
+    }
+    return sendProblem(reply, "ENDPOINT_NOT_FOUND", `No endpoint ${request.method} ${path}.`);
+  });
 }
