@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TesseraError } from "../errors";
 import { type Environment, type Store, StoreConflict } from "../storage/store";
+import { reportBackgroundFailure } from "./every";
 import type { SnapshotRegistry } from "./snapshots";
 import type { TokenService } from "./tokens";
 
@@ -58,8 +59,16 @@ export class EnvironmentService {
     return { environment, token: secret };
   }
 
-  /** Loads every environment's snapshot, so the first decision does not wait for a load. */
+  /**
+   * Loads every environment's snapshot, so the first decision does not wait for a load. One that cannot
+   * load (say a stored value its compile refuses) is reported and left to load on first use, where its
+   * callers see the error: the other environments, and the server, still start.
+   */
   async warm(): Promise<void> {
-    for (const env of await this.store.listEnvironments()) await this.snapshots.get(env.id);
+    for (const env of await this.store.listEnvironments()) {
+      await this.snapshots
+        .get(env.id)
+        .catch((error: unknown) => reportBackgroundFailure(`loading environment "${env.key}"`, error));
+    }
   }
 }
