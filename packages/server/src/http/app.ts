@@ -9,7 +9,7 @@ import { registerCredentialRoutes } from "./credentials/routes";
 import { registerDecisionRoutes } from "./decisions/routes";
 import { registerMetaRoutes } from "./meta/routes";
 import { registerOAuthRoutes } from "./oauth/routes";
-import { installProblemHandlers } from "./problem";
+import { installProblemHandlers, sendFrameworkProblem } from "./problem";
 import { registerRelationshipRoutes } from "./relationships/routes";
 import { registerSeedRelationshipRoutes } from "./relationships/seed-routes";
 import type { Services } from "./services";
@@ -29,6 +29,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1_048_576,
+    // Under Fastify's default of 100 characters, what the API created with a longer id (ids run to 200,
+    // schemas/common.ts) could not be read, changed or deleted. The routes' schemas set the real limits,
+    // with a field to name; this one only has to be above them, percent-encoding included.
+    maxParamLength: 1024,
+    frameworkErrors: sendFrameworkProblem,
   });
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only: anything else is a 415, not a string handed to a JSON schema.

@@ -266,6 +266,20 @@ for (const backend of testBackends()) {
       expectProblem(await server.call("DELETE", "/v1/featurez/seats"), 404, "ENDPOINT_NOT_FOUND");
     });
 
+    it("an id as long as the schema allows can be read back; a path Fastify cannot route is a problem too", async () => {
+      const id = "u".repeat(200);
+      expect((await server.call("POST", "/v1/users", { id })).statusCode).toBe(201);
+      const read = await server.call("GET", `/v1/users/${id}`);
+      expect(read.statusCode, read.body).toBe(200);
+      expect(read.json().id).toBe(id);
+      // Past the schema's limit, and past the router's.
+      expectProblem(await server.call("GET", `/v1/users/${"u".repeat(301)}`), 400, "VALIDATION_FAILED");
+      expectProblem(await server.call("GET", `/v1/users/${"u".repeat(1100)}`), 400, "VALIDATION_FAILED");
+      for (const segment of ["%ZZ", "%ED%A0%80", "%"]) {
+        expectProblem(await server.call("GET", `/v1/features/${segment}`), 400, "VALIDATION_FAILED");
+      }
+    });
+
     it("deleting what is still used is refused; archiving is the way out", async () => {
       const body = expectProblem(await server.call("DELETE", "/v1/features/seats"), 409, "RESOURCE_IN_USE");
       expect(body.detail).toContain('plan "pro"');

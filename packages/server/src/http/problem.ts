@@ -20,6 +20,19 @@ export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string
 }
 
 /**
+ * For Fastify's `frameworkErrors`: a path it cannot decode (`%ZZ`, a lone surrogate's bytes) or a parameter
+ * longer than `maxParamLength` is answered before routing, in a JSON shape of Fastify's own; these send
+ * the API's problem instead.
+ */
+export function sendFrameworkProblem(error: FastifyError, _request: unknown, reply: FastifyReply) {
+  const detail =
+    error.code === "FST_ERR_MAX_PARAM_LENGTH"
+      ? "A path segment is longer than any id or key can be."
+      : "The path is not valid percent-encoded UTF-8.";
+  return sendProblem(reply, "VALIDATION_FAILED", detail, [{ pointer: "params:/", message: detail }]);
+}
+
+/**
  * Every failure leaves as application/problem+json with a stable code. Anything a user can cause is a 4xx;
  * a 500 means a bug of ours, and its details go to the log, not to the caller.
  */
