@@ -45,8 +45,13 @@ export async function runSymbols(options: SymbolsOptions): Promise<void> {
   const tenants = options.quick ? 1_000 : 10_000;
   const seconds = options.quick ? 2 : 8;
   const load: Load = { connections: 10, pipelining: 1, warmupSeconds: 2, seconds, rounds: 1 };
-  const { bareChild, tesseraChild } = forkServers([], ["--perf-basic-prof"]);
   const folder = mkdtempSync(join(tmpdir(), "tessera-bench-perf-"));
+  // --perf-basic-prof also opens V8's log, by default one file per isolate in the working directory (the
+  // repository): into the scratch folder instead, one per process.
+  const { bareChild, tesseraChild } = forkServers(
+    [],
+    ["--perf-basic-prof", "--no-logfile-per-isolate", `--logfile=${join(folder, "v8-%p.log")}`],
+  );
   try {
     const { bare, tessera } = await bothReady(bareChild, tesseraChild);
     console.log(`  ${pinCores(bareChild.pid, tesseraChild.pid)}`);
