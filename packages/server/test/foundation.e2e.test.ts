@@ -124,6 +124,11 @@ describe("the service end to end", { timeout: 180_000 }, () => {
     removeDataDir(dataDir);
   });
 
+  it("starts without a process warning (Node's, or a deprecation of Fastify's)", () => {
+    // Node prints every process warning as "(node:<pid>) ..."; a user reads one at each start as a fault.
+    expect(server.output()).not.toMatch(/\(node:\d+\)/);
+  });
+
   it("answers from the catalog it was given", async () => {
     expect(await client.isEntitledTo({ tenantId: "acme" }, { feature: "seats" })).toMatchObject({
       entitled: true,

@@ -31,8 +31,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? 1_048_576,
     // Under Fastify's default of 100 characters, what the API created with a longer id (ids run to 200,
     // schemas/common.ts) could not be read, changed or deleted. The routes' schemas set the real limits,
-    // with a field to name; this one only has to be above them, percent-encoding included.
-    maxParamLength: 1024,
+    // with a field to name; this one only has to be above them, percent-encoding included. Fastify 5
+    // reads it from routerOptions (the top-level spelling prints a deprecation warning at startup).
+    routerOptions: { maxParamLength: 1024 },
     frameworkErrors: sendFrameworkProblem,
   });
   app.setValidatorCompiler(validatorCompiler);
