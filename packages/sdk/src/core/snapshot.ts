@@ -4,7 +4,6 @@ import { type Effective, effectiveAt } from "./effective";
 import { Grouped } from "./grouped";
 import type { RelationEngine } from "./relations";
 import { TenantIndex } from "./tenant-index";
-import { toMillis } from "./time";
 import type {
   ApiAccess,
   EnvironmentState,
@@ -148,6 +147,8 @@ export class Snapshot {
    */
   private roleSetPermissions: (ReadonlyMap<string, DecisionSource> | undefined)[] = [];
   private roleSetPermissionsGeneration = -1;
+  /** By tenant: the lines of unreadableRecords(), kept in step as each tenant is rebuilt. */
+  private readonly unreadable = new Map<string, string[]>();
 
   private constructor(state: EnvironmentState) {
     this.revision = state.revision;
@@ -208,6 +209,14 @@ export class Snapshot {
     return (
       this.subscriptionsById.get(idOrExternalKey) ?? this.subscriptionsByExternalKey.get(idOrExternalKey)
     );
+  }
+
+  /**
+   * The subscriptions and grants that grant nothing because a stored time of theirs cannot be read, one
+   * line each (what, whose, which field and value), for whoever runs the server to correct.
+   */
+  unreadableRecords(): string[] {
+    return [...this.unreadable.values()].flat();
   }
 
   /** The raw state, for an SDK that evaluates in-process, or a test. */
@@ -322,12 +331,15 @@ export class Snapshot {
     if (!tenant) {
       this.tenants.delete(id);
       this.index.delete(id);
+      this.unreadable.delete(id);
       return;
     }
+    const problems: string[] = [];
     const grants: CompiledGrant[] = [];
     let userGrants: Map<string, CompiledGrant[]> | undefined;
     for (const grant of this.grants.values(id)) {
-      const compiled = compileGrant(grant);
+      const compiled = compileGrant(grant, problems);
+      if (compiled === undefined) continue;
       if (grant.userId) {
         userGrants ??= new Map();
         const list = userGrants.get(grant.userId);
@@ -353,13 +365,15 @@ export class Snapshot {
       memoUntil: Number.NaN,
       memo: undefined,
       tenant,
-      subscriptions: Array.from(this.subscriptions.values(id), compileSubscription),
+      subscriptions: Array.from(this.subscriptions.values(id), (s) => compileSubscription(s, problems)),
       grants: grants.length > 0 ? grants : NO_GRANTS,
       userGrants: userGrants ?? NO_USER_GRANTS,
       members: members ?? NO_MEMBERS,
     };
     this.tenants.set(id, entry);
     this.index.set(entry, entry.members);
+    if (problems.length > 0) this.unreadable.set(id, problems);
+    else this.unreadable.delete(id);
   }
 
   /** What the roles of a role set (Snapshot.roleSets) give: permission → the role that gives it. */
@@ -406,26 +420,61 @@ const NO_PERMISSIONS: ReadonlyMap<string, DecisionSource> = new Map();
 /** What a subscription, a grant and a membership have in common, as a change carries them. */
 type TenantRecord = { tenantId: string; id?: string; userId?: string };
 
-function compileSubscription(s: Subscription): CompiledSubscription {
+/**
+ * A stored time in ms; absent means "no bound", and NaN that Date.parse cannot read it. The API refuses such
+ * times, but a row written before it did (a leap second, an offset of "+05") or by hand must not take its
+ * environment down, nor grant by accident: the record that holds one grants nothing, and the snapshot lists
+ * it (unreadableRecords) for whoever runs the server.
+ */
+function storedTime(value: string | null | undefined): number | undefined {
+  return value === undefined || value === null ? undefined : Date.parse(value);
+}
+
+/** "startAt \"…\"" for each of the fields whose time cannot be read. */
+function unreadableFields(fields: Record<string, string | null | undefined>): string {
+  return Object.entries(fields)
+    .filter(([, value]) => Number.isNaN(storedTime(value)))
+    .map(([name, value]) => `${name} ${JSON.stringify(value)}`)
+    .join(", ");
+}
+
+function compileSubscription(s: Subscription, problems: string[]): CompiledSubscription {
+  const start = storedTime(s.startAt);
+  const end = storedTime(s.endAt);
+  const trialEnd = storedTime(s.trialEndAt);
+  const readable = !Number.isNaN(start) && !Number.isNaN(end) && !Number.isNaN(trialEnd);
+  if (!readable) {
+    const fields = unreadableFields({ startAt: s.startAt, endAt: s.endAt, trialEndAt: s.trialEndAt });
+    problems.push(`subscription "${s.id}" of tenant "${s.tenantId}": unreadable ${fields}`);
+  }
   return {
     id: s.id,
     planKey: s.planKey,
     addOns: s.addOns ?? [],
-    status: s.status,
-    start: toMillis(s.startAt) ?? 0,
-    end: toMillis(s.endAt),
-    trialEnd: toMillis(s.trialEndAt),
+    // Unreadable: a status that is never active, and no bound that would move the tenant's memo window.
+    status: readable ? s.status : "expired",
+    start: readable ? (start ?? 0) : 0,
+    end: readable ? end : undefined,
+    trialEnd: readable ? trialEnd : undefined,
   };
 }
 
-function compileGrant(g: Grant): CompiledGrant {
+/** The grant as decisions read it; undefined, and a line in `problems`, when one of its times is unreadable. */
+function compileGrant(g: Grant, problems: string[]): CompiledGrant | undefined {
+  const start = storedTime(g.startAt);
+  const end = storedTime(g.expiresAt);
+  if (Number.isNaN(start) || Number.isNaN(end)) {
+    const fields = unreadableFields({ startAt: g.startAt, expiresAt: g.expiresAt });
+    problems.push(`grant "${g.id}" of tenant "${g.tenantId}": unreadable ${fields}`);
+    return undefined;
+  }
   return {
     id: g.id,
     featureKey: g.featureKey ?? undefined,
     value: g.value,
     permissionKey: g.permissionKey ?? undefined,
     apiAccess: g.apiAccess ?? undefined,
-    start: toMillis(g.startAt),
-    end: toMillis(g.expiresAt),
+    start,
+    end,
   };
 }

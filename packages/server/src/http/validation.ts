@@ -10,8 +10,9 @@ const rfc3339 = fullFormats["date-time"] as { validate: (value: string) => boole
 /**
  * RFC 3339 date-times that both JavaScript and PostgreSQL read. ajv-formats also accepts a leap second
  * (23:59:60) and an offset in hours alone (+05), which Date.parse cannot read, and the year 0000, which
- * PostgreSQL does not have. Every stored time is read back with Date.parse (toMillis) when the snapshot is
- * compiled, so a value that passed here and did not parse there would break the environment's snapshot.
+ * PostgreSQL does not have. Every stored time is read back with Date.parse when the snapshot is compiled,
+ * where a subscription or grant whose time does not parse grants nothing (snapshot.ts, storedTime): a value
+ * that passed here would be saved, answered 201, and then silently deny.
  */
 function isDateTime(value: string): boolean {
   return rfc3339.validate(value) && !value.startsWith("0000") && !Number.isNaN(Date.parse(value));

@@ -5,6 +5,20 @@ import { EnvironmentService } from "./environments";
 import { SnapshotRegistry } from "./snapshots";
 import { TokenService } from "./tokens";
 
+/** Runs `task`, and returns the process warnings emitted meanwhile (they are emitted on a later tick). */
+async function warningsOf(task: () => Promise<void>): Promise<string[]> {
+  const warnings: string[] = [];
+  const listener = (warning: Error) => warnings.push(warning.message);
+  process.on("warning", listener);
+  try {
+    await task();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("warning", listener);
+  }
+  return warnings;
+}
+
 for (const backend of testBackends()) {
   describe(`warming environments on ${backend.name}`, () => {
     let store: Store;
@@ -13,10 +27,11 @@ for (const backend of testBackends()) {
       store = await backend.open();
       await store.createEnvironment({ id: "env_good", key: "good", name: "Good" });
       await store.createEnvironment({ id: "env_bad", key: "bad", name: "Bad" });
-      // A stored time the snapshot cannot compile. The API refuses it now; a row written before it did, or
-      // by hand, must not keep every other environment (and the server) from starting.
+      // A stored time Date.parse cannot read. The API refuses it now; a row written before it did, or by
+      // hand, must neither keep its environment from loading nor grant by accident.
       await store.write("env_bad", "test", async (tx) => {
         await tx.create("tenant", "acme", { id: "acme" });
+        await tx.create("tenant", "globex", { id: "globex" });
         await tx.create("subscription", "sub_1", {
           id: "sub_1",
           tenantId: "acme",
@@ -30,22 +45,46 @@ for (const backend of testBackends()) {
     });
     afterAll(async () => store?.close());
 
-    it("loads every environment it can, and reports the one it cannot", async () => {
+    it("loads an environment with an unreadable stored time, and names the record that grants nothing", async () => {
       const snapshots = new SnapshotRegistry(store);
       const environments = new EnvironmentService(store, snapshots, new TokenService(store));
-      const warnings: string[] = [];
-      const listener = (warning: Error) => warnings.push(warning.message);
-      process.on("warning", listener);
-      try {
+      const warnings = await warningsOf(async () => {
         await environments.warm();
-        await new Promise((resolve) => setImmediate(resolve));
-      } finally {
-        process.off("warning", listener);
         snapshots.close();
-      }
+      });
+      const snapshot = snapshots.current("env_bad");
+      expect(snapshot?.tenants.get("acme")?.subscriptions).toMatchObject([
+        { id: "sub_1", status: "expired" },
+      ]);
+      expect(snapshot?.tenants.has("globex")).toBe(true);
+      expect(warnings).toEqual([
+        expect.stringContaining(
+          "environment env_bad: 1 record(s) grant nothing until their stored times are corrected (Date.parse " +
+            'cannot read them): subscription "sub_1" of tenant "acme": unreadable endAt "2027-12-31T23:59:60Z"',
+        ),
+      ]);
+    });
+
+    it("loads every environment it can, and reports the one it cannot", async () => {
+      const snapshots = new SnapshotRegistry(store);
+      // Whatever keeps one environment from loading (here a listener of its snapshot that fails) must not
+      // keep every other environment, and the server, from starting.
+      snapshots.listen({
+        async loaded(environmentId) {
+          if (environmentId === "env_bad") throw new Error("the relationship index could not be built");
+        },
+        applied() {},
+      });
+      const environments = new EnvironmentService(store, snapshots, new TokenService(store));
+      const warnings = await warningsOf(async () => {
+        await environments.warm();
+        snapshots.close();
+      });
       expect(snapshots.current("env_good")).toBeDefined();
       expect(snapshots.current("env_bad")).toBeUndefined();
-      expect(warnings).toEqual([expect.stringContaining('loading environment "bad"')]);
+      expect(warnings).toContainEqual(
+        expect.stringContaining('loading environment "bad": the relationship index could not be built'),
+      );
     });
   });
 }

@@ -21,6 +21,24 @@ interface Entry {
   gapTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** How many of an environment's unreadable records a warning names; it counts the rest. */
+const NAMED_UNREADABLE = 5;
+
+/**
+ * Records that grant nothing because a stored time of theirs cannot be read (Snapshot.unreadableRecords):
+ * the environment still loads, and whoever runs the server hears which records to correct.
+ */
+function reportUnreadable(environmentId: string, records: readonly string[]): void {
+  if (records.length === 0) return;
+  const named = records.slice(0, NAMED_UNREADABLE).join("; ");
+  const more = records.length > NAMED_UNREADABLE ? `; and ${records.length - NAMED_UNREADABLE} more` : "";
+  process.emitWarning(
+    `environment ${environmentId}: ${records.length} record(s) grant nothing until their stored times are ` +
+      `corrected (Date.parse cannot read them): ${named}${more}`,
+    { code: "TESSERA_UNREADABLE_TIME" },
+  );
+}
+
 /** How long a gap in revisions may last before we stop waiting for it and reload from the database. */
 const GAP_RELOAD_MS = 1_000;
 
@@ -113,6 +131,7 @@ export class SnapshotRegistry {
     try {
       const state = await this.store.loadState(environmentId);
       snapshot = Snapshot.compile(toEnvironmentState(state.revision, state.resources));
+      reportUnreadable(environmentId, snapshot.unreadableRecords());
       for (const listener of this.listeners) await listener.loaded(environmentId, snapshot, state);
     } catch (error) {
       // A failed load must not stick: the next call loads afresh, and writes already queued behind this
