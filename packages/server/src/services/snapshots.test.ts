@@ -1,5 +1,5 @@
 import { evaluate } from "@tessera/sdk/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Store } from "../storage/store";
 import { testBackends } from "../testing/backends";
 import { SnapshotRegistry } from "./snapshots";
@@ -88,7 +88,7 @@ for (const backend of testBackends()) {
       const onWarning = (warning: Error) => warnings.push(warning);
       process.on("warning", onWarning);
       const source = flaky(0);
-      const registry = new SnapshotRegistry(source.store);
+      const registry = new SnapshotRegistry(source.store, { reloadDelayMs: 5 });
       try {
         await registry.get(env);
         // Another process writes: this registry sees a gap before its own next write, and must reload.
@@ -106,6 +106,102 @@ for (const backend of testBackends()) {
         process.off("warning", onWarning);
         registry.close();
       }
+    });
+
+    /** Collects the process warnings emitted while `body` runs, and whatever they were by its end. */
+    async function withWarnings(body: (warnings: Error[]) => Promise<void>): Promise<void> {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on("warning", onWarning);
+      try {
+        await body(warnings);
+      } finally {
+        process.off("warning", onWarning);
+      }
+    }
+    const codes = (warnings: Error[]) => warnings.map((w) => (w as Error & { code?: string }).code);
+
+    it("answers a write whose reloads keep failing, and shows it once one succeeds", async () => {
+      await withWarnings(async (warnings) => {
+        const source = flaky(0);
+        const registry = new SnapshotRegistry(source.store, { reloadDelayMs: 5 });
+        try {
+          await registry.get(env);
+          await store.write(env, "elsewhere", (tx) =>
+            tx.create("tenant", "down-remote", { id: "down-remote" }),
+          );
+          source.failAgain(1_000);
+          // Answered, not hung and not failed: the write is in the database.
+          await write(registry, "down-local");
+          expect(registry.current(env)!.tenants.has("down-local")).toBe(false);
+          await vi.waitFor(() => expect(codes(warnings)).toContain("TESSERA_SNAPSHOT_BEHIND"));
+          const behind = warnings.find((w) => codes([w])[0] === "TESSERA_SNAPSHOT_BEHIND")!;
+          expect(behind.message).toContain("1 committed write(s)");
+          expect(behind.message).toContain("3 failed loads in a row (last: connection lost)");
+
+          source.failAgain(0);
+          await vi.waitFor(() => {
+            const snapshot = registry.current(env)!;
+            expect(snapshot.tenants.has("down-remote")).toBe(true);
+            expect(snapshot.tenants.has("down-local")).toBe(true);
+          });
+        } finally {
+          registry.close();
+        }
+      });
+    });
+
+    it("answers a write to an environment that has never loaded, and loads it once it can", async () => {
+      await withWarnings(async (warnings) => {
+        const source = flaky(1_000);
+        const registry = new SnapshotRegistry(source.store, { reloadDelayMs: 5 });
+        try {
+          await write(registry, "never-loaded");
+          expect(registry.current(env)).toBeUndefined();
+          expect(warnings.map((w) => w.message)).toContain(
+            `snapshot load of environment ${env} failed: connection lost`,
+          );
+          // Warnings reach their listeners on a later tick.
+          await vi.waitFor(() => expect(codes(warnings)).toContain("TESSERA_SNAPSHOT_BEHIND"));
+          source.failAgain(0);
+          await vi.waitFor(() => expect(registry.current(env)?.tenants.has("never-loaded")).toBe(true));
+        } finally {
+          registry.close();
+        }
+      });
+    });
+
+    it("reloads at once when applying a write fails, and its writer then sees the write", async () => {
+      await withWarnings(async (warnings) => {
+        const registry = new SnapshotRegistry(store);
+        let failures = 1;
+        let loads = 0;
+        registry.listen({
+          loaded: async () => {
+            loads++;
+          },
+          applied: () => {
+            if (failures-- > 0) throw new Error("listener broke");
+          },
+        });
+        try {
+          await registry.get(env);
+          expect(loads).toBe(1);
+          // The listener fails after the snapshot took the write: the writer is answered, and the reload
+          // that follows rebuilds the snapshot and the listener's state from the database.
+          await write(registry, "apply-fails");
+          expect(registry.current(env)!.tenants.has("apply-fails")).toBe(true);
+          await vi.waitFor(() => expect(loads).toBe(2));
+          expect(registry.current(env)!.tenants.has("apply-fails")).toBe(true);
+          expect(warnings.map((w) => w.message)).toContainEqual(
+            expect.stringMatching(
+              /^applying revision \d+ to the snapshot of environment env_snap failed; reloading it: listener broke$/,
+            ),
+          );
+        } finally {
+          registry.close();
+        }
+      });
     });
 
     it("catches up with a write made by another process through a reload", async () => {

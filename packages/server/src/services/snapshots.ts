@@ -19,6 +19,8 @@ interface Entry {
   pending: Map<number, Change[]>;
   waiters: { revision: number; resolve: () => void }[];
   gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Loads that failed since the last one that succeeded. */
+  failedLoads: number;
 }
 
 /** How many of an environment's unreadable records a warning names; it counts the rest. */
@@ -43,6 +45,18 @@ function reportUnreadable(environmentId: string, records: readonly string[]): vo
 const GAP_RELOAD_MS = 1_000;
 
 /**
+ * After this many loads in a row have failed, writes waiting for the snapshot to hold them are answered
+ * anyway (see `release`). One or two failures are a blip that the next retry absorbs, and the writer then
+ * sees its write in the next decision as usual.
+ */
+const RELEASE_AFTER_FAILED_LOADS = 3;
+
+export interface SnapshotRegistryOptions {
+  /** The wait before a reload that a gap or a failure calls for (GAP_RELOAD_MS); tests shorten it. */
+  reloadDelayMs?: number;
+}
+
+/**
  * The compiled snapshot of each environment, kept in step with every write. Writes are applied strictly in
  * revision order, so two writes that commit close together can never be applied the wrong way round; a gap
  * (a write made by another process) that does not fill soon triggers a reload from the database, which is
@@ -52,7 +66,14 @@ export class SnapshotRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners: SnapshotListener[] = [];
 
-  constructor(private readonly store: Store) {}
+  private readonly reloadDelayMs: number;
+
+  constructor(
+    private readonly store: Store,
+    options: SnapshotRegistryOptions = {},
+  ) {
+    this.reloadDelayMs = options.reloadDelayMs ?? GAP_RELOAD_MS;
+  }
 
   /**
    * The entry the decision path read last. Entries are never removed, and a server's traffic is nearly
@@ -78,19 +99,29 @@ export class SnapshotRegistry {
     return entry.loading;
   }
 
-  /** Applies a committed write and resolves once the snapshot contains it. */
+  /**
+   * Applies a committed write and resolves once the snapshot contains it, or once the snapshot has failed to
+   * load RELEASE_AFTER_FAILED_LOADS times in a row. It never rejects: the write is in the database whatever
+   * happens here, and an error would have its client retry a write that already took effect.
+   */
   async applyWrite(environmentId: string, revision: number, changes: ChangeRecord[]): Promise<void> {
     if (changes.length === 0) return;
     const entry = this.entry(environmentId);
     entry.pending.set(revision, changes.map(toChange));
     if (!entry.snapshot) {
-      await this.get(environmentId);
-      return;
+      // Never loaded (or its first load failed): a load from the database holds this write.
+      if (!entry.loading) {
+        entry.loading = this.load(environmentId, entry);
+        entry.loading.catch((error: unknown) =>
+          reportBackgroundFailure(`snapshot load of environment ${environmentId} failed`, error),
+        );
+      }
+    } else if (!entry.loading) {
+      // While a reload reads the database, writes only queue: applied to the old snapshot they would be
+      // lost when the new one replaces it. The reload drains the queue, and this call returns once it has.
+      this.drain(environmentId, entry);
+      if (entry.snapshot.revision >= revision) return;
     }
-    // While a reload reads the database, writes only queue: applied to the old snapshot they would be lost
-    // when the new one replaces it. The reload drains the queue, and this call returns once it has.
-    if (!entry.loading) this.drain(environmentId, entry);
-    if (entry.snapshot.revision >= revision && !entry.loading) return;
     await new Promise<void>((resolve) => entry.waiters.push({ revision, resolve }));
   }
 
@@ -120,6 +151,7 @@ export class SnapshotRegistry {
         pending: new Map(),
         waiters: [],
         gapTimer: undefined,
+        failedLoads: 0,
       };
       this.entries.set(environmentId, entry);
     }
@@ -137,23 +169,46 @@ export class SnapshotRegistry {
       // A failed load must not stick: the next call loads afresh, and writes already queued behind this
       // load (their requests waiting) get a retry of their own. The old snapshot, if any, keeps answering.
       entry.loading = undefined;
+      entry.failedLoads++;
+      if (entry.failedLoads >= RELEASE_AFTER_FAILED_LOADS) this.release(environmentId, entry, error);
       if (entry.pending.size > 0 || entry.waiters.length > 0) this.reloadSoon(environmentId, entry);
       throw error;
     }
     entry.snapshot = snapshot;
     entry.loading = undefined;
+    entry.failedLoads = 0;
     this.drain(environmentId, entry);
     return entry.snapshot;
   }
 
+  /**
+   * Answers the writes still waiting for a snapshot that keeps failing to load (the database unreachable,
+   * a listener that fails). Their requests would otherwise hang until a load succeeds, and a client that
+   * gives up retries a write that already took effect. Their changes stay queued and the reloads go on;
+   * until one succeeds, decisions here do not see these writes, which the warning says.
+   */
+  private release(environmentId: string, entry: Entry, error: unknown): void {
+    const waiters = entry.waiters;
+    if (waiters.length === 0) return;
+    entry.waiters = [];
+    for (const waiter of waiters) waiter.resolve();
+    const reason = error instanceof Error ? error.message : String(error);
+    process.emitWarning(
+      `environment ${environmentId}: ${waiters.length} committed write(s) answered before this server's ` +
+        `snapshot holds them, after ${entry.failedLoads} failed loads in a row (last: ${reason}); ` +
+        `decisions here see them once a reload succeeds, retried every ${this.reloadDelayMs} ms`,
+      { code: "TESSERA_SNAPSHOT_BEHIND" },
+    );
+  }
+
   /** A reload in a moment, in the background; one that fails is reported and, while writes wait, retried. */
-  private reloadSoon(environmentId: string, entry: Entry): void {
+  private reloadSoon(environmentId: string, entry: Entry, delayMs = this.reloadDelayMs): void {
     clearTimeout(entry.gapTimer);
     entry.gapTimer = setTimeout(() => {
       this.reload(environmentId).catch((error: unknown) =>
         reportBackgroundFailure(`snapshot reload of environment ${environmentId} failed`, error),
       );
-    }, GAP_RELOAD_MS);
+    }, delayMs);
     entry.gapTimer.unref?.();
   }
 
@@ -166,9 +221,22 @@ export class SnapshotRegistry {
       next;
       next = entry.pending.get(snapshot.revision + 1)
     ) {
-      entry.pending.delete(snapshot.revision + 1);
-      snapshot.apply(next, snapshot.revision + 1);
-      for (const listener of this.listeners) listener.applied(environmentId, snapshot, next);
+      const revision = snapshot.revision + 1;
+      entry.pending.delete(revision);
+      try {
+        snapshot.apply(next, revision);
+        for (const listener of this.listeners) listener.applied(environmentId, snapshot, next);
+      } catch (error) {
+        // The snapshot (or what a listener keeps beside it) may now hold part of this write: reload it from
+        // the database, which holds all of it, at once rather than answer from it a moment longer. Its
+        // writers wait for that reload, as for a gap; later writes queue behind the missing revision.
+        reportBackgroundFailure(
+          `applying revision ${revision} to the snapshot of environment ${environmentId} failed; reloading it`,
+          error,
+        );
+        this.reloadSoon(environmentId, entry, 0);
+        return;
+      }
     }
     entry.waiters = entry.waiters.filter((w) => {
       if (w.revision > snapshot.revision) return true;
