@@ -95,6 +95,43 @@ for (const backend of testBackends()) {
       expect((await server.call("GET", "/v1/tenants/t2")).json().name).toBe("Rocket 🚀");
     });
 
+    it("refuses a number too large for a double, which JSON would store as null", async () => {
+      // Raw bodies: JSON.stringify would write Infinity as null before the server saw it.
+      await expectRefused(
+        "POST",
+        "/v1/tenants",
+        '{"id": "huge", "attributes": {"employees": 1e400}}',
+        "/attributes/employees",
+        "VALIDATION_FAILED",
+      );
+      await server.call("POST", "/v1/features", { key: "theme", name: "Theme", type: "config" });
+      await expectRefused(
+        "PATCH",
+        "/v1/plans/pro",
+        '{"features": {"sso": true, "theme": {"sizes": [1, -1e999]}}}',
+        "/features/theme/sizes/1",
+        "VALIDATION_FAILED",
+      );
+      const response = await server.call("POST", "/v1/tenants", '{"id": "huge", "attributes": {"n": 1e400}}');
+      expect(response.json().errors).toEqual([
+        {
+          pointer: "/attributes/n",
+          message: "must be a finite number (this one is too large for a 64-bit float)",
+          code: "number",
+        },
+      ]);
+      // The largest double is a number like any other.
+      const largest = await server.call(
+        "POST",
+        "/v1/tenants",
+        '{"id": "huge", "attributes": {"n": 1.7976931348623157e308}}',
+      );
+      expect(largest.statusCode, largest.body).toBe(201);
+      expect((await server.call("GET", "/v1/tenants/huge")).json().attributes).toEqual({
+        n: Number.MAX_VALUE,
+      });
+    });
+
     it("refuses NUL in a path parameter and in a query string", async () => {
       for (const url of ["/v1/features/a%00b", "/v1/changes?resourceId=%00"]) {
         const response = await server.call("GET", url);

@@ -46,9 +46,12 @@ export const schemaValidatorCompiler: FastifySchemaCompiler<object> = ({ schema,
 };
 
 /**
- * Schema validation, then text the database can store: PostgreSQL's text and jsonb take neither NUL nor
- * half of a surrogate pair, and would fail the write (a 500) instead of naming the field (a 400). Checked
- * in every part of every request that may reach the database: the body, the path and the query string.
+ * Schema validation, then values the database can store as they were sent:
+ * - text: PostgreSQL's text and jsonb take neither NUL nor half of a surrogate pair, and would fail the
+ *   write (a 500) instead of naming the field (a 400);
+ * - numbers: a literal too large for a double (1e400) parses as Infinity, which JSON cannot hold, so a
+ *   free-form value (an attribute, a config value) would be stored as null without a word.
+ * Checked in every part of every request that may reach the database: the body, the path and the query.
  */
 export const validatorCompiler: FastifySchemaCompiler<object> = (route) => {
   const validate = schemaValidatorCompiler(route) as ValidateFunction;
@@ -57,41 +60,50 @@ export const validatorCompiler: FastifySchemaCompiler<object> = (route) => {
       checked.errors = validate.errors;
       return false;
     }
-    const pointer = unstorableText(data, "");
-    checked.errors = pointer === undefined ? null : [unstorableError(pointer)];
-    return pointer === undefined;
+    const found = unstorable(data, "");
+    checked.errors = found === undefined ? null : [unstorableError(found)];
+    return found === undefined;
   };
   checked.errors = null as ErrorObject[] | null | undefined;
   return checked as Validator;
 };
 
-/** The JSON pointer of the first string (value or key) that PostgreSQL cannot store, if any. */
-function unstorableText(value: unknown, pointer: string): string | undefined {
-  if (typeof value === "string") return isStorableText(value) ? undefined : pointer;
+interface Unstorable {
+  pointer: string;
+  what: "text" | "number";
+}
+
+/** The first value (or key) the database cannot store as it is, if any, with its JSON pointer. */
+function unstorable(value: unknown, pointer: string): Unstorable | undefined {
+  if (typeof value === "string") return isStorableText(value) ? undefined : { pointer, what: "text" };
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : { pointer, what: "number" };
   if (typeof value !== "object" || value === null) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = unstorableText(value[i], `${pointer}/${i}`);
+      const found = unstorable(value[i], `${pointer}/${i}`);
       if (found !== undefined) return found;
     }
     return undefined;
   }
   for (const [key, item] of Object.entries(value)) {
     const at = `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
-    if (!isStorableText(key)) return at;
-    const found = unstorableText(item, at);
+    if (!isStorableText(key)) return { pointer: at, what: "text" };
+    const found = unstorable(item, at);
     if (found !== undefined) return found;
   }
   return undefined;
 }
 
-function unstorableError(instancePath: string): ErrorObject {
+function unstorableError({ pointer, what }: Unstorable): ErrorObject {
   return {
-    instancePath,
-    keyword: "text",
+    instancePath: pointer,
+    keyword: what,
     schemaPath: "",
     params: {},
-    message: "must not contain a NUL character or an unpaired surrogate",
+    message:
+      what === "text"
+        ? "must not contain a NUL character or an unpaired surrogate"
+        : "must be a finite number (this one is too large for a 64-bit float)",
   };
 }
 
