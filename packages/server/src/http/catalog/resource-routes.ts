@@ -96,6 +96,9 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
       schema: {
         operationId: `update${spec.singular}`,
         tags,
+        description:
+          "Changes the fields the body names and keeps the others. Each named field is replaced whole: a " +
+          "map such as a plan's `features` or a tenant's `attributes` is the complete new map, not merged.",
         params,
         body: spec.patch,
         response: { 200: item, ...errors },
