@@ -7,6 +7,7 @@ import { installAuth } from "./auth";
 import { registerCatalogRoutes } from "./catalog/routes";
 import { registerCredentialRoutes } from "./credentials/routes";
 import { registerDecisionRoutes } from "./decisions/routes";
+import { installJsonParser } from "./json-body";
 import { registerMetaRoutes } from "./meta/routes";
 import { registerOAuthRoutes } from "./oauth/routes";
 import { installProblemHandlers, sendFrameworkProblem } from "./problem";
@@ -39,6 +40,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only: anything else is a 415, not a string handed to a JSON schema.
   app.removeContentTypeParser("text/plain");
+  installJsonParser(app);
   installProblemHandlers(app);
   installAuth(app);
 

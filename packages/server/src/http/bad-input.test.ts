@@ -34,6 +34,33 @@ for (const backend of testBackends()) {
       expect(await changeCount()).toBe(before);
     });
 
+    it("an empty JSON body: none for a DELETE, malformed for a write; a poisoned prototype is malformed", async () => {
+      await server.call("POST", "/v1/features", { key: "doomed", name: "Doomed", type: "boolean" });
+      // As a shell helper that always sends Content-Type: application/json sends a DELETE.
+      const deleted = await server.call("DELETE", "/v1/features/doomed", "");
+      expect(deleted.statusCode, deleted.body).toBe(204);
+      expect((await server.call("GET", "/v1/features/doomed")).statusCode).toBe(404);
+
+      const before = await changeCount();
+      expectProblem(await server.call("POST", "/v1/features", ""), 400, "MALFORMED_JSON");
+      expectProblem(await server.call("PATCH", "/v1/features/seats", ""), 400, "MALFORMED_JSON");
+      expectProblem(
+        await server.call("POST", "/v1/tenants", '{"id": "proto", "__proto__": {"admin": true}}'),
+        400,
+        "MALFORMED_JSON",
+      );
+      expectProblem(
+        await server.call(
+          "POST",
+          "/v1/tenants",
+          '{"id": "ctor", "attributes": {"constructor": {"prototype": {}}}}',
+        ),
+        400,
+        "MALFORMED_JSON",
+      );
+      expect(await changeCount()).toBe(before);
+    });
+
     it("wrong types are named field by field", async () => {
       const body = expectProblem(
         await server.call("POST", "/v1/features", { key: "x", name: 5, type: "bool" }),
