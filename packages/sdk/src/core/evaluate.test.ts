@@ -207,6 +207,57 @@ describe("snapshot updates", () => {
     );
   });
 
+  it("reads no clock about now once a tenant's open-ended entitlements are memoised, and only then", () => {
+    const snapshot = fresh();
+    const subscription = (tenantId: string, startAt: string, endAt?: string) => ({
+      id: `sub-${tenantId}`,
+      tenantId,
+      planKey: "pro",
+      addOns: [],
+      status: "active" as const,
+      startAt,
+      ...(endAt === undefined ? {} : { endAt }),
+    });
+    const changes: Change[] = [];
+    for (const id of ["forever", "ending", "later"]) changes.push({ kind: "tenant", after: { id } });
+    changes.push(
+      { kind: "subscription", after: subscription("forever", "2000-01-01T00:00:00Z") },
+      { kind: "subscription", after: subscription("ending", "2000-01-01T00:00:00Z", "2999-01-01T00:00:00Z") },
+      { kind: "subscription", after: subscription("later", "2999-01-01T00:00:00Z") },
+    );
+    snapshot.apply(changes, 2);
+    const clock = vi.spyOn(Date, "now");
+    const ask = (tenantId: string, at?: string) => {
+      clock.mockClear();
+      const d = evaluate(snapshot, {
+        subject: { tenantId },
+        feature: "sso",
+        at: at === undefined ? undefined : Date.parse(at),
+      });
+      return { entitled: d.entitled, reads: clock.mock.calls.length };
+    };
+    try {
+      expect(ask("forever")).toEqual({ entitled: true, reads: 1 });
+      expect(ask("forever")).toEqual({ entitled: true, reads: 0 });
+      // A time of the request's own is still answered for that time, and leaves the memo for now alone.
+      expect(ask("forever", "1999-01-01T00:00:00Z")).toEqual({ entitled: false, reads: 0 });
+      expect(ask("forever")).toEqual({ entitled: true, reads: 0 });
+      // A window that ends: every decision about now must know whether it has.
+      expect(ask("ending")).toEqual({ entitled: true, reads: 1 });
+      expect(ask("ending")).toEqual({ entitled: true, reads: 1 });
+      // Memoised from a request's time in the future, an open-ended window has not begun now.
+      expect(ask("later", "3000-01-01T00:00:00Z")).toEqual({ entitled: true, reads: 0 });
+      expect(ask("later")).toEqual({ entitled: false, reads: 1 });
+      expect(ask("later")).toEqual({ entitled: false, reads: 1 });
+      // A catalog change drops the memo; the next decision about now reads the clock again.
+      snapshot.apply([{ kind: "feature", after: { key: "new", name: "New", type: "boolean" } }], 3);
+      expect(ask("forever")).toEqual({ entitled: true, reads: 1 });
+      expect(ask("forever")).toEqual({ entitled: true, reads: 0 });
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it("a memo for now does not leak into a check at another time", () => {
     const snapshot = fresh();
     const now = { subject: { tenantId: "hooli" }, feature: "sso", at: Date.parse("2026-08-01T00:00:00Z") };

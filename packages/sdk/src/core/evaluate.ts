@@ -19,7 +19,7 @@ import type { ReasonCode } from "./reasons";
 import { check as checkRelation } from "./relations";
 import { matchRoute } from "./routes";
 import type { Member, Snapshot, TenantEntry } from "./snapshot";
-import { ABSENT, ELSEWHERE, OWN } from "./tenant-index";
+import { ABSENT, ELSEWHERE, MISS } from "./tenant-index";
 import type { FeatureValue } from "./types";
 
 /**
@@ -88,8 +88,8 @@ interface Context {
 
 /**
  * When the decision happens. Reading the clock costs 50–100 ns on some VMs (a tenth of a decision), and a
- * decision that a role, an unknown key or a missing tenant settles never needs it; one that does reads it
- * once, so every part of the decision sees the same instant.
+ * decision that a role, an unknown key, a missing tenant or an open-ended memo (effectiveOf) settles never
+ * needs it; one that does reads it once, so every part of the decision sees the same instant.
  */
 function timeOf(context: Context): number {
   context.at ??= Date.now();
@@ -120,26 +120,35 @@ function hasMemberGrants(context: Context): boolean {
 }
 
 /**
- * The tenant's entitlements now, from the index's memo while its window holds; otherwise from the entry
- * (which memoises them in turn), and the index copies the entry's memo.
+ * The tenant's entitlements at the decision's time, from the index's memo while its window holds; otherwise
+ * from the entry (which memoises them in turn), and the index copies the entry's memo. A decision about now,
+ * for a tenant whose entitlements last changed at a time already past and will not change again (most
+ * tenants: an open-ended subscription, no expiring grant), reads no clock.
  */
 function effectiveOf(context: Context): Effective {
   if (context.effective !== undefined) return context.effective;
   const { snapshot, block } = context;
   const { catalog, index } = snapshot;
-  const at = timeOf(context);
-  const memo = index.memo(block, catalog.generation, at);
-  let effective: Effective;
-  if (memo >= 0) effective = catalog.bundleList[memo]!;
-  else if (memo === OWN) effective = index.ownMemo(block);
-  else {
-    const entry = entryOf(context);
-    effective = effectiveAt(catalog, entry, at);
-    if (entry.memo === effective && entry.memoGeneration === catalog.generation)
-      index.remember(block, catalog.generation, entry.memoFrom, entry.memoUntil, effective);
+  const aboutNow = context.at === undefined;
+  let memo = aboutNow ? index.memoNow(block, catalog.generation) : MISS;
+  if (memo === MISS) {
+    const at = timeOf(context);
+    memo = index.memo(block, catalog.generation, at);
+    if (memo === MISS) {
+      const entry = entryOf(context);
+      context.effective = effectiveAt(catalog, entry, at);
+      if (entry.memo === context.effective && entry.memoGeneration === catalog.generation) {
+        // Begun when `at` is the clock's and inside the window; a request's own `at` may lie in the future.
+        const begun = aboutNow && at >= entry.memoFrom && at < entry.memoUntil;
+        index.remember(block, catalog.generation, entry.memoFrom, entry.memoUntil, context.effective, begun);
+      }
+      return context.effective;
+    }
+    // A reading of the clock inside the memo's window: it has begun.
+    if (aboutNow) index.begun(block);
   }
-  context.effective = effective;
-  return effective;
+  context.effective = memo >= 0 ? catalog.bundleList[memo]! : index.ownMemo(block);
+  return context.effective;
 }
 
 function checkFeature(context: Context, key: string): Decision {

@@ -130,8 +130,8 @@ describe("TenantIndex", () => {
     const own = effective(-1);
     index.set(entryFor("shared"), new Map());
     index.set(entryFor("own"), new Map());
-    index.remember(index.find("shared"), 3, 1_000, Number.POSITIVE_INFINITY, effective(5));
-    index.remember(index.find("own"), 3, Number.NEGATIVE_INFINITY, 5_000, own);
+    index.remember(index.find("shared"), 3, 1_000, Number.POSITIVE_INFINITY, effective(5), true);
+    index.remember(index.find("own"), 3, Number.NEGATIVE_INFINITY, 5_000, own, true);
     // Churn another tenant until the arena has been compacted several times.
     for (let i = 0; i < 5_000; i++)
       index.set(entryFor("churn"), new Map([[`u${i}`, { roleSet: 0, grants: [] }]]));
@@ -142,9 +142,32 @@ describe("TenantIndex", () => {
     expect(index.memo(index.find("own"), 3, 4_999)).toBe(OWN);
     expect(index.ownMemo(index.find("own"))).toBe(own);
     expect(index.memo(index.find("own"), 3, 5_000)).toBe(MISS);
+    expect(index.memoNow(shared, 3)).toBe(5);
     index.set(entryFor("shared"), new Map());
     index.set(entryFor("own"), new Map());
     expect(index.memo(index.find("shared"), 3, 2_000)).toBe(MISS);
     expect(index.memo(index.find("own"), 3, 2_000)).toBe(MISS);
+    expect(index.memoNow(index.find("shared"), 3)).toBe(MISS);
+  });
+
+  it("answers a memo without the time only if its window never ends and had begun", () => {
+    const index = new TenantIndex();
+    const effective = (bundleId: number) => ({ bundleId }) as Effective;
+    const own = effective(-1);
+    for (const id of ["open", "ending", "not-begun", "own"]) index.set(entryFor(id), new Map());
+    const forever = Number.POSITIVE_INFINITY;
+    index.remember(index.find("open"), 3, 1_000, forever, effective(5), true);
+    index.remember(index.find("ending"), 3, 1_000, 9_000, effective(6), true);
+    index.remember(index.find("not-begun"), 3, 1_000, forever, effective(7), false);
+    index.remember(index.find("own"), 3, Number.NEGATIVE_INFINITY, forever, own, true);
+    expect(index.memoNow(index.find("open"), 3)).toBe(5);
+    expect(index.memoNow(index.find("open"), 4)).toBe(MISS);
+    expect(index.memoNow(index.find("ending"), 3)).toBe(MISS);
+    expect(index.memoNow(index.find("not-begun"), 3)).toBe(MISS);
+    expect(index.memoNow(index.find("own"), 3)).toBe(OWN);
+    // A later memo that ends takes the answer without the time back.
+    index.remember(index.find("open"), 3, 1_000, 2_000, effective(5), true);
+    expect(index.memoNow(index.find("open"), 3)).toBe(MISS);
+    expect(index.memo(index.find("open"), 3, 1_500)).toBe(5);
   });
 });

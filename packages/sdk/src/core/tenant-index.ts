@@ -39,7 +39,8 @@ const MEMO_BUNDLE = 3; // the id of the shared plan bundle that holds in the win
 const MEMO_FROM = 4; // a double: words 4–5
 const MEMO_UNTIL = 6; // a double: words 6–7
 const MEMBERS = 8; // how many member records follow the key, or -1 when they are not inline
-const KEY = 9; // the key's length in code units, then the key, two units per word
+const MEMO_OPEN = 9; // 1 when the memo's window never ends and had begun by a clock reading (memoNow)
+const KEY = 10; // the key's length in code units, then the key, two units per word
 
 // A member record, in words from its start.
 const M_HASH = 0;
@@ -144,19 +145,53 @@ export class TenantIndex<M extends IndexedMember = IndexedMember> {
     return MISS;
   }
 
+  /**
+   * What holds for the tenant now, without the time: answered when the memo was made under catalog
+   * `generation` and its window never ends and had already begun by a reading of the clock, so that it
+   * holds at every later instant. Else MISS, and the caller asks `memo` with the time. Most tenants have an
+   * open-ended subscription and no expiring grant, so most decisions about now need no clock. (A wall clock
+   * stepped back past `from` afterwards goes unnoticed: what has begun stays begun.)
+   */
+  memoNow(block: number, generation: number): number {
+    const words = this.words;
+    if (words[block + MEMO_GENERATION] !== generation || words[block + MEMO_OPEN] !== 1) return MISS;
+    return words[block + MEMO_BUNDLE]!;
+  }
+
+  /** Records that a reading of the clock fell inside the memo's window (see memoNow). */
+  begun(block: number): void {
+    const words = this.words;
+    if (
+      words[block + MEMO_OPEN] === 0 &&
+      this.doubles[(block >> 1) + (MEMO_UNTIL >> 1)] === Number.POSITIVE_INFINITY
+    )
+      words[block + MEMO_OPEN] = 1;
+  }
+
   /** The tenant's own memoised entitlements; only after `memo` answered OWN. */
   ownMemo(block: number): Effective {
     return this.owned[this.words[block + REF]!]!;
   }
 
-  /** Memoises what holds for the tenant in [from, until) under catalog `generation`. */
-  remember(block: number, generation: number, from: number, until: number, effective: Effective): void {
+  /**
+   * Memoises what holds for the tenant in [from, until) under catalog `generation`; `begun`: a reading of
+   * the clock has passed `from` (see memoNow).
+   */
+  remember(
+    block: number,
+    generation: number,
+    from: number,
+    until: number,
+    effective: Effective,
+    begun: boolean,
+  ): void {
     const words = this.words;
     const d = block >> 1;
     const ref = words[block + REF]!;
     const shared = effective.bundleId >= 0;
     words[block + MEMO_GENERATION] = generation;
     words[block + MEMO_BUNDLE] = shared ? effective.bundleId : OWN;
+    words[block + MEMO_OPEN] = begun && until === Number.POSITIVE_INFINITY ? 1 : 0;
     this.owned[ref] = shared ? undefined : effective;
     this.doubles[d + (MEMO_FROM >> 1)] = from;
     this.doubles[d + (MEMO_UNTIL >> 1)] = until;
@@ -182,6 +217,7 @@ export class TenantIndex<M extends IndexedMember = IndexedMember> {
     words[block + MEMO_GENERATION] = -1;
     words[block + MEMO_BUNDLE] = -1;
     words[block + MEMBERS] = inline ? members.size : -1;
+    words[block + MEMO_OPEN] = 0;
     let at = this.writeKey(block + KEY, id);
     if (inline) {
       let granted: M[] | undefined;
