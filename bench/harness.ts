@@ -25,7 +25,8 @@ const CHUNK = 256;
 /** Anything the loop computes ends up here, so the JIT cannot drop the work as dead code. */
 export let sink = 0;
 
-function round(op: (i: number) => boolean, length: number, ms: number): number {
+/** Calls `op(0)`, `op(1)`, … in chunks for at least `ms` milliseconds; returns operations per second. */
+export function round(op: (i: number) => boolean, length: number, ms: number): number {
   const budget = BigInt(Math.round(ms * 1e6));
   let i = 0;
   let ops = 0;

@@ -1,9 +1,9 @@
 /**
- * npm run bench [-- --quick] [-- --only evaluator|http|access|relations|stages|symbols] [-- --profile]
+ * npm run bench [-- --quick] [-- --only evaluator|http|access|relations|stages|symbols|compare] [-- --profile]
  *
  * Runs the evaluator benchmark, then the HTTP one, then API access (guard and gateway), then relations;
- * `stages` and `symbols` (where /v1/check's time goes, by stage and by symbol) are diagnostics that run
- * only when asked for. Every goal is a ratio against a baseline measured in the same run. Benchmarks are
+ * `stages` and `symbols` (where /v1/check's time goes, by stage and by symbol) and `compare` (this tree's
+ * evaluator against another revision's, `--against`) are diagnostics that run only when asked for. Every goal is a ratio against a baseline measured in the same run. Benchmarks are
  * not tests: nothing here fails a build for being slow; the exit status is non-zero only if a benchmark
  * could not run.
  */
@@ -13,15 +13,16 @@ import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { run as runAccess } from "./access";
 import { runEvaluator } from "./evaluator";
+import { runCompare } from "./evaluator-compare";
 import { benchFile, elapsedMs, heading } from "./harness";
 import { runHttp } from "./http";
 import { runStages } from "./http-stages";
 import { runSymbols } from "./http-symbols";
 
-const PARTS = ["evaluator", "http", "access", "relations", "stages", "symbols"] as const;
+const PARTS = ["evaluator", "http", "access", "relations", "stages", "symbols", "compare"] as const;
 type Part = (typeof PARTS)[number];
 /** Diagnostics: run with --only, never by default. */
-const ON_REQUEST: readonly Part[] = ["stages", "symbols"];
+const ON_REQUEST: readonly Part[] = ["stages", "symbols", "compare"];
 
 function options() {
   const { values } = parseArgs({
@@ -29,15 +30,18 @@ function options() {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       profile: { type: "boolean", default: false },
+      against: { type: "string", default: "HEAD" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(
-      "npm run bench -- [--quick] [--only evaluator|http|access|relations|stages|symbols] [--profile]\n" +
+      "npm run bench -- [--quick] [--only evaluator|http|access|relations|stages|symbols|compare] [--profile]\n" +
         "  --quick    smaller sizes and shorter rounds: a smoke run\n" +
-        "  --only     run one part; stages (what each part of POST /v1/check adds to the bare route) and symbols\n" +
-        "             (the same, symbol by symbol, with Linux perf) run only when named\n" +
+        "  --only     run one part; stages (what each part of POST /v1/check adds to the bare route), symbols\n" +
+        "             (the same, symbol by symbol, with Linux perf) and compare (this tree's evaluator against\n" +
+        "             another revision's, in alternating rounds in one process) run only when named\n" +
+        "  --against  the revision compare measures against (default HEAD)\n" +
         "  --profile  also profile the evaluator and the server at the largest size, and print where the time goes\n" +
         "             (done anyway when a target is missed)",
     );
@@ -47,7 +51,12 @@ function options() {
   if (only !== undefined && !PARTS.includes(only as Part)) {
     throw new Error(`--only takes one of ${PARTS.join(", ")}; got "${only}"`);
   }
-  return { quick: values.quick, only: only as Part | undefined, profile: values.profile };
+  return {
+    quick: values.quick,
+    only: only as Part | undefined,
+    profile: values.profile,
+    against: values.against,
+  };
 }
 
 /**
@@ -92,7 +101,7 @@ function load(): string {
 }
 
 async function main(): Promise<void> {
-  const { quick, only, profile } = options();
+  const { quick, only, profile, against } = options();
   const start = process.hrtime.bigint();
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   console.log(
@@ -118,6 +127,7 @@ async function main(): Promise<void> {
   await attempt("relations", () => runRelations(quick));
   await attempt("stages", () => runStages({ quick }));
   await attempt("symbols", () => runSymbols({ quick }));
+  await attempt("compare", () => runCompare({ quick, against }));
 
   console.log(`\nDone in ${(elapsedMs(start) / 1000).toFixed(0)} s; ${load()}.`);
   if (failures.length > 0) {
