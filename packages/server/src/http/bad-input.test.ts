@@ -72,6 +72,25 @@ for (const backend of testBackends()) {
       expect((await server.call("GET", "/v1/features/x")).statusCode).toBe(404);
     });
 
+    it("a word outside a field's choices is named once, with the choices", async () => {
+      const body = expectProblem(
+        await server.call("POST", "/v1/features", { key: "x", name: "X", type: "bool" }),
+        400,
+        "VALIDATION_FAILED",
+      );
+      expect(body.errors).toEqual([
+        { pointer: "/type", message: 'must be one of "boolean", "limit", "config"', code: "enum" },
+      ]);
+      expect(body.detail).toBe('The body is not valid: /type must be one of "boolean", "limit", "config"');
+      // A union that is not all constants keeps ajv's own errors: a percentage or null.
+      const flag = expectProblem(
+        await server.call("POST", "/v1/flags", { key: "f", rollout: 101 }),
+        400,
+        "VALIDATION_FAILED",
+      );
+      expect(flag.errors.map((e: { code: string }) => e.code)).toEqual(["maximum", "type", "anyOf"]);
+    });
+
     it("a string where a number belongs is not coerced", async () => {
       expectProblem(
         await server.call("POST", "/v1/check", {

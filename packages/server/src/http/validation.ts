@@ -108,7 +108,7 @@ function unstorableError({ pointer, what }: Unstorable): ErrorObject {
 }
 
 export function toFieldErrors(errors: ErrorObject[], part: string): FieldError[] {
-  return errors.map((e) => {
+  return foldChoices(errors).map((e) => {
     let pointer = e.instancePath || "";
     if (e.keyword === "required") pointer += `/${(e.params as { missingProperty: string }).missingProperty}`;
     if (e.keyword === "additionalProperties") {
@@ -116,6 +116,34 @@ export function toFieldErrors(errors: ErrorObject[], part: string): FieldError[]
     }
     const where = part === "body" ? "" : `${part}:`;
     return { pointer: `${where}${pointer || "/"}`, message: describe(e), code: e.keyword };
+  });
+}
+
+/**
+ * A field that must be one of a few words (a feature's type, a flag's operator) is a union of constants in
+ * the schema, and ajv reports a wrong word as one "must be equal to constant" per allowed word and then
+ * "must match a schema in anyOf": a list that names none of the words. Where every branch of an anyOf
+ * failed on its constant alone, the lot becomes one error that names them, as ajv's own `enum` would.
+ */
+function foldChoices(errors: ErrorObject[]): ErrorObject[] {
+  // Each error folded away maps to undefined; each anyOf to the error that stands in its place.
+  const folded = new Map<ErrorObject, ErrorObject | undefined>();
+  for (const e of errors) {
+    if (e.keyword !== "anyOf") continue;
+    const branches = errors.filter(
+      (b) => b !== e && b.instancePath === e.instancePath && b.schemaPath.startsWith(`${e.schemaPath}/`),
+    );
+    if (branches.length === 0 || !branches.every((b) => b.keyword === "const")) continue;
+    for (const b of branches) folded.set(b, undefined);
+    const allowedValues = branches.map((b) => (b.params as { allowedValue: unknown }).allowedValue);
+    const message = `must be one of ${allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+    folded.set(e, { ...e, keyword: "enum", params: { allowedValues }, message });
+  }
+  if (folded.size === 0) return errors;
+  return errors.flatMap((e) => {
+    if (!folded.has(e)) return [e];
+    const replacement = folded.get(e);
+    return replacement ? [replacement] : [];
   });
 }
 
