@@ -111,7 +111,13 @@ export const FlagBody = Type.Object(
             conditions: Type.Array(
               Type.Object(
                 {
-                  attribute: Type.String({ minLength: 1, maxLength: 200 }),
+                  attribute: Type.String({
+                    minLength: 1,
+                    maxLength: 200,
+                    description:
+                      "tenant.id, tenant.plan, user.id, tenant.<name> or user.<name> (the record's attributes); " +
+                      "any other name is read from the check's subject.attributes.",
+                  }),
                   operator: FlagOperator,
                   values: Type.Optional(Type.Array(JsonValue, { maxItems: 1000 })),
                 },
