@@ -9,7 +9,7 @@ import { evaluate } from "../packages/sdk/src/core/evaluate";
 import { Snapshot } from "../packages/sdk/src/core/snapshot";
 import { buildCasbin, buildCasl, derive } from "./baselines";
 import { generateRequests, generateState, requestKind } from "./data";
-import { elapsedMs, failAndExit, send, settledHeap, type TimingOptions, throughput } from "./harness";
+import { answerParent, elapsedMs, settledHeap, type TimingOptions, throughput } from "./harness";
 
 /** How many tenants the "same questions" requests are spread over: the smallest size. */
 const SAME_QUESTIONS_TENANTS = 1_000;
@@ -169,13 +169,4 @@ function parsedCopy(requests: CheckRequest[]): CheckRequest[] {
   return JSON.parse(JSON.stringify(requests)) as CheckRequest[];
 }
 
-const raw = process.argv[2];
-if (!raw) failAndExit(new Error("usage: evaluator-case.ts '<CaseInput as JSON>'"));
-else
-  main(JSON.parse(raw) as CaseInput).then(
-    async (result) => {
-      await send(result);
-      process.exit(0);
-    },
-    (error: unknown) => failAndExit(error),
-  );
+answerParent("usage: evaluator-case.ts '<CaseInput as JSON>'", main);

@@ -10,7 +10,7 @@ import { evaluate } from "../packages/sdk/src/core/evaluate";
 import { Snapshot } from "../packages/sdk/src/core/snapshot";
 import type { EnvironmentState } from "../packages/sdk/src/core/types";
 import { generateRequests, generateState } from "./data";
-import { failAndExit, round, send } from "./harness";
+import { answerParent, round } from "./harness";
 
 export interface CompareInput {
   tenants: number;
@@ -73,13 +73,4 @@ async function main(input: CompareInput): Promise<CompareResult> {
   return { type: "compare-result", tenants: input.tenants, mine: rates[0], other: rates[1], disagreements };
 }
 
-const raw = process.argv[2];
-if (!raw) failAndExit(new Error("usage: evaluator-compare-case.ts '<CompareInput as JSON>'"));
-else
-  main(JSON.parse(raw) as CompareInput).then(
-    async (result) => {
-      await send(result);
-      process.exit(0);
-    },
-    (error: unknown) => failAndExit(error),
-  );
+answerParent("usage: evaluator-compare-case.ts '<CompareInput as JSON>'", main);

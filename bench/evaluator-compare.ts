@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { todayAnchor } from "./data";
 import type { CompareInput, CompareResult } from "./evaluator-compare-case";
-import { benchFile, forkTs, heading, median, nextMessage, rate, sizeLabel, stop, table } from "./harness";
+import { benchFile, childAnswer, heading, median, rate, sizeLabel, table } from "./harness";
 
 const CORE = "packages/sdk/src/core";
 
@@ -82,16 +82,13 @@ export async function runCompare(options: { quick: boolean; against: string }): 
   }
 }
 
-async function compareCase(input: CompareInput): Promise<CompareResult> {
-  const child = forkTs(benchFile("./evaluator-compare-case.ts"), [JSON.stringify(input)]);
-  try {
-    return await nextMessage(
-      child,
-      (m): m is CompareResult => (m as CompareResult | undefined)?.type === "compare-result",
-    );
-  } finally {
-    await stop(child, 30_000);
-  }
+function compareCase(input: CompareInput): Promise<CompareResult> {
+  return childAnswer(
+    benchFile("./evaluator-compare-case.ts"),
+    [JSON.stringify(input)],
+    [],
+    (m): m is CompareResult => (m as CompareResult | undefined)?.type === "compare-result",
+  );
 }
 
 /** The lower and upper quartiles. */

@@ -7,19 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { todayAnchor } from "./data";
 import type { CaseInput, CaseResult, LibraryResult } from "./evaluator-case";
-import {
-  benchFile,
-  forkTs,
-  heading,
-  int,
-  nextMessage,
-  percent,
-  rate,
-  ratio,
-  sizeLabel,
-  stop,
-  table,
-} from "./harness";
+import { benchFile, childAnswer, heading, int, percent, rate, ratio, sizeLabel, table } from "./harness";
 import { summarizeProfile } from "./profile";
 
 export interface EvaluatorOptions {
@@ -158,17 +146,13 @@ export async function runEvaluator(options: EvaluatorOptions): Promise<Evaluator
   return { results, targetMet, flatness };
 }
 
-async function runCase(input: CaseInput, execArgv: string[], entry?: string): Promise<CaseResult> {
-  const child = forkTs(entry ?? benchFile("./evaluator-case.ts"), [JSON.stringify(input)], execArgv);
-  try {
-    return await nextMessage(
-      child,
-      (m): m is CaseResult => (m as CaseResult | undefined)?.type === "case-result",
-    );
-  } finally {
-    // The child exits by itself once it has answered; a CPU profile is written on the way out.
-    await stop(child, 30_000);
-  }
+function runCase(input: CaseInput, execArgv: string[], entry?: string): Promise<CaseResult> {
+  return childAnswer(
+    entry ?? benchFile("./evaluator-case.ts"),
+    [JSON.stringify(input)],
+    execArgv,
+    (m): m is CaseResult => (m as CaseResult | undefined)?.type === "case-result",
+  );
 }
 
 /**

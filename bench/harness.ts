@@ -138,6 +138,43 @@ export function send(message: unknown): Promise<void> {
   });
 }
 
+/**
+ * Forks a child entry that answers one message, and returns that message (the first that passes `accept`);
+ * the child is given 30 s to exit by itself (a CPU profile is written on the way out), then stopped.
+ */
+export async function childAnswer<T>(
+  file: string,
+  args: readonly string[],
+  execArgv: readonly string[],
+  accept: (message: unknown) => message is T,
+): Promise<T> {
+  const child = forkTs(file, args, execArgv);
+  try {
+    return await nextMessage(child, accept);
+  } finally {
+    await stop(child, 30_000);
+  }
+}
+
+/**
+ * The body of a child entry that takes its input as JSON in its first argument: runs `main` on it, sends the
+ * result to the parent and exits; on an error, reports it and exits with status 1.
+ */
+export function answerParent<I>(usage: string, main: (input: I) => Promise<unknown>): void {
+  const raw = process.argv[2];
+  if (!raw) {
+    failAndExit(new Error(usage));
+    return;
+  }
+  main(JSON.parse(raw) as I).then(
+    async (result) => {
+      await send(result);
+      process.exit(0);
+    },
+    (error: unknown) => failAndExit(error),
+  );
+}
+
 /** For a child entry: report an error to the parent (with its stack), then exit with status 1. */
 export function failAndExit(error: unknown): void {
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
