@@ -3,9 +3,9 @@
  *
  * Runs the evaluator benchmark, then the HTTP one, then API access (guard and gateway), then relations;
  * `stages` and `symbols` (where /v1/check's time goes, by stage and by symbol) and `compare` (this tree's
- * evaluator against another revision's, `--against`) are diagnostics that run only when asked for. Every goal is a ratio against a baseline measured in the same run. Benchmarks are
- * not tests: nothing here fails a build for being slow; the exit status is non-zero only if a benchmark
- * could not run.
+ * evaluator against another revision's, `--against`) are diagnostics that run only when asked for. Every
+ * goal is a ratio against a baseline measured in the same run. Benchmarks are not tests: nothing here fails
+ * a build for being slow; the exit status is non-zero only if a benchmark could not run.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
