@@ -48,19 +48,32 @@ export interface EffectiveWindow {
   until: number;
 }
 
-export function effectiveAt(catalog: Catalog, entry: TenantEntry, at: number): Effective {
+/**
+ * The tenant's entitlements at `at`. `live`: `at` is a reading of the clock, as opposed to a time a request
+ * named, which may lie anywhere (see effectiveWindow).
+ */
+export function effectiveAt(catalog: Catalog, entry: TenantEntry, at: number, live: boolean): Effective {
   if (entry.memoGeneration === catalog.generation && at >= entry.memoFrom && at < entry.memoUntil)
     return entry.memo!;
-  return effectiveWindow(catalog, entry, at).effective;
+  return effectiveWindow(catalog, entry, at, live).effective;
 }
 
-/** The tenant's entitlements at `at` and the window they hold for; memoised on the entry. */
-export function effectiveWindow(catalog: Catalog, entry: TenantEntry, at: number): EffectiveWindow {
+/**
+ * The tenant's entitlements at `at` and the window they hold for; memoised on the entry. The memo is for the
+ * window around now: a reading of the clock (`live`) always takes it, while a time a request named only fills
+ * an empty one. Were a time in the future to take it, every later decision about now would miss the memo and
+ * compute again, for as long as nothing else changed the tenant; and a time in the past would evict it.
+ */
+export function effectiveWindow(
+  catalog: Catalog,
+  entry: TenantEntry,
+  at: number,
+  live: boolean,
+): EffectiveWindow {
   if (entry.memoGeneration === catalog.generation && at >= entry.memoFrom && at < entry.memoUntil)
     return { effective: entry.memo!, from: entry.memoFrom, until: entry.memoUntil };
   const computed = computeEffective(catalog, entry, at);
-  // Memoise only the window around "now"-ish times: an `at` far in the past must not evict the live one.
-  if (entry.memoGeneration !== catalog.generation || computed.from >= entry.memoFrom) {
+  if (live || entry.memoGeneration !== catalog.generation) {
     entry.memo = computed.effective;
     entry.memoGeneration = catalog.generation;
     entry.memoFrom = computed.from;

@@ -5,7 +5,7 @@ import { evaluate } from "./evaluate";
 import { evaluateFlag } from "./flags";
 import { inRollout } from "./hash";
 import { type Change, Snapshot } from "./snapshot";
-import { MAX_INLINE_MEMBERS } from "./tenant-index";
+import { MAX_INLINE_MEMBERS, MISS } from "./tenant-index";
 import type { EnvironmentState, Flag } from "./types";
 
 type Case = (typeof fixture.cases)[number];
@@ -256,6 +256,50 @@ describe("snapshot updates", () => {
     } finally {
       clock.mockRestore();
     }
+  });
+
+  it("keeps the memo for now, whatever times requests name", () => {
+    const snapshot = fresh();
+    // On pro until 2999, then on a new open-ended subscription: two windows.
+    const subscription = (id: string, startAt: string, endAt?: string) => ({
+      id,
+      tenantId: "renews",
+      planKey: "pro",
+      addOns: [],
+      status: "active" as const,
+      startAt,
+      ...(endAt === undefined ? {} : { endAt }),
+    });
+    snapshot.apply(
+      [
+        { kind: "tenant", after: { id: "renews" } },
+        {
+          kind: "subscription",
+          after: subscription("first", "2000-01-01T00:00:00Z", "2999-01-01T00:00:00Z"),
+        },
+        { kind: "subscription", after: subscription("second", "2999-01-01T00:00:00Z") },
+      ],
+      2,
+    );
+    const ask = (at?: string) =>
+      evaluate(snapshot, {
+        subject: { tenantId: "renews" },
+        feature: "sso",
+        at: at === undefined ? undefined : Date.parse(at),
+      }).entitled;
+    const memoisedForNow = () =>
+      snapshot.index.memo(snapshot.index.find("renews"), snapshot.catalog.generation, Date.now()) !== MISS;
+
+    // The first question names a time in the later window; the next ones are about now, and are memoised.
+    expect(ask("3000-01-01T00:00:00Z")).toBe(true);
+    expect(memoisedForNow()).toBe(false);
+    expect(ask()).toBe(true);
+    expect(memoisedForNow()).toBe(true);
+    // Named times, later or earlier, are answered for their time and leave the memo for now where it is.
+    expect(ask("3000-01-01T00:00:00Z")).toBe(true);
+    expect(ask("1999-01-01T00:00:00Z")).toBe(false);
+    expect(memoisedForNow()).toBe(true);
+    expect(ask()).toBe(true);
   });
 
   it("a memo for now does not leak into a check at another time", () => {

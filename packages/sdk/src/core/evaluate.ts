@@ -129,14 +129,15 @@ function effectiveOf(context: Context): Effective {
   if (context.effective !== undefined) return context.effective;
   const { snapshot, block } = context;
   const { catalog, index } = snapshot;
-  const aboutNow = context.at === undefined;
+  // About now when the request names no time, even if this decision has read the clock already.
+  const aboutNow = context.request.at === undefined;
   let memo = aboutNow ? index.memoNow(block, catalog.generation) : MISS;
   if (memo === MISS) {
     const at = timeOf(context);
     memo = index.memo(block, catalog.generation, at);
     if (memo === MISS) {
       const entry = entryOf(context);
-      context.effective = effectiveAt(catalog, entry, at);
+      context.effective = effectiveAt(catalog, entry, at, aboutNow);
       if (entry.memo === context.effective && entry.memoGeneration === catalog.generation) {
         // Begun when `at` is the clock's and inside the window; a request's own `at` may lie in the future.
         const begun = aboutNow && at >= entry.memoFrom && at < entry.memoUntil;

@@ -36,11 +36,10 @@ export interface SubjectEntitlements {
  * Everything a subject has, for UIs that hide what a plan lacks. Each entry is the decision `evaluate` gives
  * for it, so the list can never disagree with a single check.
  */
-export function lookupEntitlements(
-  snapshot: Snapshot,
-  subject: Subject,
-  at = Date.now(),
-): SubjectEntitlements {
+export function lookupEntitlements(snapshot: Snapshot, subject: Subject, time?: number): SubjectEntitlements {
+  // Without a time of the caller's, the answer is about now: a reading of the clock (see effectiveWindow).
+  const live = time === undefined;
+  const at = time ?? Date.now();
   const entry = snapshot.tenants.get(subject.tenantId);
   const probe = evaluate(snapshot, { subject, feature: "", at });
   if (!entry || probe.reason !== "FEATURE_NOT_FOUND") {
@@ -53,7 +52,7 @@ export function lookupEntitlements(
       revision: snapshot.revision,
     };
   }
-  const { effective, until } = effectiveWindow(snapshot.catalog, entry, at);
+  const { effective, until } = effectiveWindow(snapshot.catalog, entry, at, live);
   const features: FeatureSummary[] = [];
   for (const feature of snapshot.catalog.features.values()) {
     if (feature.archived) continue;

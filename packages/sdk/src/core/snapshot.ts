@@ -197,11 +197,14 @@ export class Snapshot {
     this.revision = Math.max(this.revision, revision);
   }
 
-  /** The scopes of an API the tenant is entitled to at `at`, sorted; empty for an unknown tenant or API. */
-  entitledScopes(tenantId: string, apiKey: string, at = Date.now()): string[] {
+  /**
+   * The scopes of an API the tenant is entitled to, sorted; empty for an unknown tenant or API. At `at`, or
+   * now; `live`: `at` is a reading of the clock all the same (see effectiveWindow).
+   */
+  entitledScopes(tenantId: string, apiKey: string, at?: number, live = at === undefined): string[] {
     const entry = this.tenants.get(tenantId);
     if (!entry) return [];
-    return [...(effectiveAt(this.catalog, entry, at).scopes.get(apiKey) ?? [])].sort();
+    return [...(effectiveAt(this.catalog, entry, at ?? Date.now(), live).scopes.get(apiKey) ?? [])].sort();
   }
 
   /** A subscription by its id or, failing that, by its external key. */

@@ -49,7 +49,7 @@ export class DecisionService {
 
   async lookup(environmentId: string, subject: Subject, at?: string): Promise<SubjectEntitlements> {
     const snapshot = await this.snapshots.get(environmentId);
-    return lookupEntitlements(snapshot, subject, at === undefined ? Date.now() : toMillis(at));
+    return lookupEntitlements(snapshot, subject, at === undefined ? undefined : toMillis(at));
   }
 
   /** The entitlements a subscription confers, found by its id or external key (the seed's query). */

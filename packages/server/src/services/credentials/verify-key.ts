@@ -76,7 +76,7 @@ export function verifyKey(
   }
   if (key.timeWindow && !inTimeWindow(key.timeWindow, at)) return deny("OUTSIDE_TIME_WINDOW");
 
-  const entitled = snapshot.entitledScopes(key.tenantId, key.api, at.getTime());
+  const entitled = snapshot.entitledScopes(key.tenantId, key.api, at.getTime(), request.at === undefined);
   const scopes = key.scopes === null ? entitled : entitled.filter((s) => key.scopes!.includes(s));
   const held = new Set(scopes);
   if (request.scopes?.some((s) => !held.has(s))) return deny("INSUFFICIENT_SCOPE", scopes);
