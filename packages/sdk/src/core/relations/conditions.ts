@@ -74,8 +74,13 @@ export function evaluateCondition(
   const missing: string[] = [];
   try {
     for (const [name, type] of c.params) {
+      // Own properties only: a parameter named `valueOf` or `constructor` must not read Object.prototype's.
       const raw =
-        tupleContext && Object.hasOwn(tupleContext, name) ? tupleContext[name] : requestContext?.[name];
+        tupleContext && Object.hasOwn(tupleContext, name)
+          ? tupleContext[name]
+          : requestContext && Object.hasOwn(requestContext, name)
+            ? requestContext[name]
+            : undefined;
       if (raw === undefined) {
         missing.push(name);
         continue;
