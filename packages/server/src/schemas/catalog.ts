@@ -216,10 +216,20 @@ export const GrantBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** A PATCH body: every field optional, and the identifying ones may not change. */
+/**
+ * A PATCH body: every field optional, and the identifying ones may not change. The create schema's defaults
+ * go: the validator fills defaults in, and in a PATCH that would reset every field the body does not name
+ * (a plan's features to {}, a flag's enabled to true). A field the body names is still validated in full,
+ * defaults inside it included.
+ */
 export function patchOf<T extends TObject>(schema: T, immutable: readonly string[]) {
   const props = Object.fromEntries(
-    Object.entries(schema.properties).filter(([name]) => !immutable.includes(name)),
+    Object.entries(schema.properties)
+      .filter(([name]) => !immutable.includes(name))
+      .map(([name, property]) => {
+        const { default: _, ...withoutDefault } = property;
+        return [name, withoutDefault];
+      }),
   ) as T["properties"];
   return Type.Partial(Type.Object(props, { additionalProperties: false }));
 }
