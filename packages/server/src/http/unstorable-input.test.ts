@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testBackends } from "../testing/backends";
 import { startTestServer, type TestServer } from "../testing/server";
+import { MAX_NESTING } from "./validation";
 
 /**
  * Values that pass a JSON schema but that the database (or Date.parse, which reads every stored time) cannot
@@ -130,6 +131,34 @@ for (const backend of testBackends()) {
       expect((await server.call("GET", "/v1/tenants/huge")).json().attributes).toEqual({
         n: Number.MAX_VALUE,
       });
+    });
+
+    it("refuses JSON nested deeper than any field needs, which overflowed the stack (a 500)", async () => {
+      const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+      const deep = await server.call("POST", "/v1/tenants", `{"id": "deep", "attributes": ${nested(5_000)}}`);
+      expect(deep.statusCode, deep.body).toBe(400);
+      expect(deep.json()).toMatchObject({ code: "VALIDATION_FAILED" });
+      expect(deep.json().errors).toEqual([
+        {
+          pointer: `/attributes${"/a".repeat(MAX_NESTING - 1)}`,
+          message: `must not nest objects and arrays more than ${MAX_NESTING} deep`,
+          code: "depth",
+        },
+      ]);
+      const imported = await server.call(
+        "POST",
+        "/v1/apis/import",
+        `{"name": "deep", "document": {"openapi": "3.0.0", "info": {"title": "x", "version": "1"}, "x": ${nested(5_000)}}}`,
+      );
+      expect(imported.statusCode, imported.body).toBe(400);
+      expect((await server.call("GET", "/v1/tenants/deep")).statusCode).toBe(404);
+      // Nesting up to the limit is stored as it came.
+      const body = `{"id": "deep", "attributes": ${nested(MAX_NESTING - 1)}}`;
+      const fine = await server.call("POST", "/v1/tenants", body);
+      expect(fine.statusCode, fine.body).toBe(201);
+      expect((await server.call("GET", "/v1/tenants/deep")).json().attributes).toEqual(
+        JSON.parse(body).attributes,
+      );
     });
 
     it("refuses NUL in a path parameter and in a query string", async () => {

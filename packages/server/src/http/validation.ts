@@ -70,17 +70,24 @@ export const validatorCompiler: FastifySchemaCompiler<object> = (route) => {
 
 interface Unstorable {
   pointer: string;
-  what: "text" | "number";
+  what: "text" | "number" | "depth";
 }
 
+/**
+ * How deeply objects and arrays may nest in a body. No field of the API needs more than a few levels; far
+ * deeper JSON overflowed this walk's stack (a 500), and would overflow PostgreSQL's when stored as jsonb.
+ */
+export const MAX_NESTING = 64;
+
 /** The first value (or key) the database cannot store as it is, if any, with its JSON pointer. */
-function unstorable(value: unknown, pointer: string): Unstorable | undefined {
+function unstorable(value: unknown, pointer: string, depth = 0): Unstorable | undefined {
   if (typeof value === "string") return isStorableText(value) ? undefined : { pointer, what: "text" };
   if (typeof value === "number") return Number.isFinite(value) ? undefined : { pointer, what: "number" };
   if (typeof value !== "object" || value === null) return undefined;
+  if (depth >= MAX_NESTING) return { pointer, what: "depth" };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = unstorable(value[i], `${pointer}/${i}`);
+      const found = unstorable(value[i], `${pointer}/${i}`, depth + 1);
       if (found !== undefined) return found;
     }
     return undefined;
@@ -88,7 +95,7 @@ function unstorable(value: unknown, pointer: string): Unstorable | undefined {
   for (const [key, item] of Object.entries(value)) {
     const at = `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
     if (!isStorableText(key)) return { pointer: at, what: "text" };
-    const found = unstorable(item, at);
+    const found = unstorable(item, at, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -103,7 +110,9 @@ function unstorableError({ pointer, what }: Unstorable): ErrorObject {
     message:
       what === "text"
         ? "must not contain a NUL character or an unpaired surrogate"
-        : "must be a finite number (this one is too large for a 64-bit float)",
+        : what === "number"
+          ? "must be a finite number (this one is too large for a 64-bit float)"
+          : `must not nest objects and arrays more than ${MAX_NESTING} deep`,
   };
 }
 
