@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { batchCheck, type CheckRequest, check } from "./check";
-import { createEngine } from "./engine";
+import { createEngine, DEFAULT_MAX_EVALUATIONS } from "./engine";
 import { expand } from "./expand";
 import { compileModel } from "./model";
 import { DOCS_MODEL } from "./test-model";
@@ -272,6 +272,48 @@ describe("expand", () => {
     const r = expand(engine, { object: "folder:sub", relation: "viewer" });
     expect(r.tree?.union?.[1]?.leaf).toEqual({
       tupleToUserset: { tupleset: "folder:sub#parent", computed: ["folder:root#viewer"] },
+    });
+  });
+});
+
+describe("check's bound on work", () => {
+  /** Groups that all contain each other: as many cycle-free paths as orderings of the groups. */
+  function clique(n: number, options?: { maxEvaluations?: number }) {
+    const { model } = compileModel(DOCS_MODEL);
+    const store = new TupleStore();
+    const tuples = [];
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++)
+        if (i !== j) tuples.push({ object: `group:k${i}`, relation: "member", user: `group:k${j}#member` });
+    store.write(tuples);
+    return createEngine(model!, store, options);
+  }
+
+  it("fails a question that would take too long, rather than hold the process", () => {
+    // 110 tuples; unbounded, this check took about ten seconds, and each group more multiplies that by ~12.
+    const engine = clique(11);
+    const started = performance.now();
+    const r = check(engine, { object: "group:k0", relation: "member", user: "user:nobody" });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(r.error?.code).toBe("RELATION_DEPTH_EXCEEDED");
+    expect(r.error?.message).toContain(`limit of ${DEFAULT_MAX_EVALUATIONS} sub-checks`);
+  });
+
+  it("answers the same graph when it fits the budget, and a member at once", () => {
+    expect(check(clique(5), { object: "group:k0", relation: "member", user: "user:nobody" })).toMatchObject({
+      allowed: false,
+    });
+    expect(
+      check(clique(5, { maxEvaluations: 10 }), {
+        object: "group:k0",
+        relation: "member",
+        user: "user:nobody",
+      }).error?.code,
+    ).toBe("RELATION_DEPTH_EXCEEDED");
+    const engine = clique(11);
+    engine.store.write([{ object: "group:k3", relation: "member", user: "user:anne" }]);
+    expect(check(engine, { object: "group:k0", relation: "member", user: "user:anne" })).toMatchObject({
+      allowed: true,
     });
   });
 });

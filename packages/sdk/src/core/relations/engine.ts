@@ -3,6 +3,12 @@ import { REL_SLOTS } from "./symbols";
 import type { TupleStore } from "./tuple-store";
 
 export const DEFAULT_MAX_DEPTH = 25;
+/**
+ * Sub-checks one question may evaluate (memo hits not counted). A graph of groups that all contain each other
+ * has as many cycle-free paths as orderings of its groups, and results that meet a cycle are not memoised:
+ * without a bound, 110 such tuples held one check, and the process with it, for seconds to hours.
+ */
+export const DEFAULT_MAX_EVALUATIONS = 100_000;
 
 /** Allowed conditions of one type restriction; "" stands for "no condition". */
 export type ConditionSet = ReadonlySet<string>;
@@ -55,12 +61,15 @@ export interface RelationEngine {
   readonly model: CompiledModel;
   readonly store: TupleStore;
   readonly maxDepth: number;
+  readonly maxEvaluations: number;
   readonly plans: ReadonlyArray<ReadonlyArray<RelationPlan | undefined> | undefined>;
 }
 
 export interface EngineOptions {
   /** Longest chain of rewrites and usersets one query may follow (OpenFGA's resolve node limit). */
   maxDepth?: number;
+  /** Sub-checks one query may evaluate before it fails with RELATION_DEPTH_EXCEEDED. */
+  maxEvaluations?: number;
 }
 
 export function createEngine(
@@ -117,7 +126,13 @@ export function createEngine(
     plan.directGrants = grantsDirectly(plan.node);
   }
   computeReach(all, plans);
-  return { model, store, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, plans };
+  return {
+    model,
+    store,
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxEvaluations: options.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS,
+    plans,
+  };
 }
 
 export function planOf(engine: RelationEngine, typeId: number, relId: number): RelationPlan | undefined {

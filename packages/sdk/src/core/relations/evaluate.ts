@@ -52,6 +52,8 @@ export class Run {
   memo: Map<number, Outcome> | null = null;
   /** Bumped whenever a result depended on the path taken (a cycle or the depth limit); such results are not memoised. */
   taint = 0;
+  /** Sub-checks the current question may still evaluate (RelationEngine.maxEvaluations); set at depth 0. */
+  budget = 0;
   error: RelationIssue | null = null;
   readonly trail: string[] | null;
   readonly notes: string[] | null;
@@ -130,6 +132,20 @@ export function checkRelation(run: Run, objectId: number, plan: RelationPlan, de
       run.note(`cycle at ${run.sym.objectName(objectId)}#${plan.relation}`);
       return CYCLE;
     }
+  }
+  // Each question (each candidate of a list) gets the whole budget; once it is spent, every sub-check fails
+  // at once, so the search unwinds in the time it took to get there.
+  if (depth === 0) run.budget = run.engine.maxEvaluations;
+  if (--run.budget < 0) {
+    run.taint++;
+    run.fail(
+      issue(
+        "RELATION_DEPTH_EXCEEDED",
+        `resolution exceeded the limit of ${run.engine.maxEvaluations} sub-checks`,
+        "relation",
+      ),
+    );
+    return ERROR;
   }
   stack.push(key);
   const taint = run.taint;
