@@ -2,7 +2,7 @@ import type { Catalog, PlanBundle } from "./catalog";
 import { frozenSource, grants as valueGrants } from "./catalog";
 import type { DecisionSource } from "./decision";
 import type { CompiledGrant, CompiledSubscription, TenantEntry } from "./snapshot";
-import type { ApiAccess, FeatureValue } from "./types";
+import type { ApiAccess, Feature, FeatureValue } from "./types";
 
 export interface FeatureEntitlement {
   value: FeatureValue;
@@ -249,11 +249,21 @@ function stackPlan(
       features.set(featureKey, { value, source: plan.sources[type] });
       continue;
     }
-    const grantedBefore = valueGrants(feature, current.value);
-    current.value = combine(feature.type, current.value, value, type === "addon" ? "add" : "max");
-    // The source is the first plan that actually grants the feature, not one that lists it as off.
-    if (!grantedBefore && valueGrants(feature, current.value)) current.source = plan.sources[type];
+    const before = current.value;
+    current.value = combine(feature.type, before, value, type === "addon" ? "add" : "max");
+    if (suppliedBy(feature, before, value, current.value)) current.source = plan.sources[type];
   }
+}
+
+/**
+ * Whether the value a plan or grant stacked on is now its own: the source names what supplies the value. That
+ * is the first plan that grants the feature at all (not one that lists it as off); then whichever later one
+ * the answer came from instead: a higher limit, a config value that overrides, an unlimited add-on. A limit
+ * that adds up stays with the plan it started from.
+ */
+function suppliedBy(feature: Feature, before: FeatureValue, value: FeatureValue, after: FeatureValue) {
+  if (!valueGrants(feature, after)) return false;
+  return !valueGrants(feature, before) || (after !== before && after === value);
 }
 
 function mergeGrant(catalog: Catalog, granted: Map<string, FeatureEntitlement>, g: CompiledGrant): void {
@@ -262,8 +272,13 @@ function mergeGrant(catalog: Catalog, granted: Map<string, FeatureEntitlement>, 
   const value = g.value ?? defaultGrantValue(feature.type);
   const current = granted.get(feature.key);
   const source = frozenSource("grant", g.id);
-  if (!current) granted.set(feature.key, { value, source });
-  else current.value = combine(feature.type, current.value, value, "max");
+  if (!current) {
+    granted.set(feature.key, { value, source });
+    return;
+  }
+  const before = current.value;
+  current.value = combine(feature.type, before, value, "max");
+  if (suppliedBy(feature, before, value, current.value)) current.source = source;
 }
 
 /** A grant with no value means "the feature, fully": on, or unlimited. */

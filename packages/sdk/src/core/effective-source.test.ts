@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { evaluate } from "./evaluate";
+import { lookupEntitlements } from "./lookup";
+import { Snapshot } from "./snapshot";
+import type { EnvironmentState, Grant, Plan, Subscription } from "./types";
+
+const NOW = Date.parse("2027-01-01T00:00:00Z");
+
+const plan = (key: string, kind: Plan["kind"], features: Plan["features"]): Plan => ({
+  key,
+  name: key,
+  kind,
+  features,
+});
+
+function subscription(id: string, planKey: string, addOns: string[] = []): Subscription {
+  return { id, tenantId: "acme", planKey, addOns, status: "active", startAt: "2026-01-01T00:00:00Z" };
+}
+
+function compile(subscriptions: Subscription[], grants: Grant[] = []): Snapshot {
+  const state: EnvironmentState = {
+    revision: 1,
+    features: [
+      { key: "sso", name: "SSO", type: "boolean" },
+      { key: "seats", name: "Seats", type: "limit" },
+      { key: "theme", name: "Theme", type: "config" },
+    ],
+    permissions: [],
+    roles: [],
+    plans: [
+      plan("free", "base", { sso: false, seats: 0, theme: { color: "grey" } }),
+      plan("team", "base", { sso: true, seats: 10, theme: { color: "blue" } }),
+      plan("business", "base", { sso: true, seats: 20 }),
+      plan("red", "addon", { theme: { color: "red" } }),
+      plan("more-seats", "addon", { seats: 5 }),
+      plan("unlimited-seats", "addon", { seats: null }),
+    ],
+    flags: [],
+    routes: [],
+    tenants: [{ id: "acme" }],
+    users: [],
+    memberships: [],
+    subscriptions,
+    grants,
+  };
+  return Snapshot.compile(state);
+}
+
+function answer(snapshot: Snapshot, feature: string) {
+  const d = evaluate(snapshot, { subject: { tenantId: "acme" }, feature, at: NOW });
+  const listed = lookupEntitlements(snapshot, { tenantId: "acme" }, NOW).features.find(
+    (f) => f.key === feature,
+  );
+  // The lookup is the same decision, so it must name the same source.
+  expect(listed?.source).toEqual(d.source);
+  return { value: d.value, source: d.source };
+}
+
+describe("a decision's source is what supplied its value", () => {
+  it("an add-on's config value overrides the base plan's, and is the source", () => {
+    const snapshot = compile([subscription("s1", "free", ["red"])]);
+    expect(answer(snapshot, "theme")).toEqual({
+      value: { color: "red" },
+      source: { type: "addon", key: "red" },
+    });
+  });
+
+  it("of two base plans, the one with the higher limit; the first when they are equal", () => {
+    expect(answer(compile([subscription("s1", "team"), subscription("s2", "business")]), "seats")).toEqual({
+      value: 20,
+      source: { type: "plan", key: "business" },
+    });
+    expect(answer(compile([subscription("s1", "business"), subscription("s2", "team")]), "seats")).toEqual({
+      value: 20,
+      source: { type: "plan", key: "business" },
+    });
+    expect(answer(compile([subscription("s1", "team"), subscription("s2", "business")]), "sso")).toEqual({
+      value: undefined,
+      source: { type: "plan", key: "team" },
+    });
+  });
+
+  it("a limit that adds up stays with its plan; an unlimited add-on or the first plan granting takes it", () => {
+    expect(answer(compile([subscription("s1", "team", ["more-seats"])]), "seats")).toEqual({
+      value: 15,
+      source: { type: "plan", key: "team" },
+    });
+    expect(answer(compile([subscription("s1", "free", ["more-seats"])]), "seats")).toEqual({
+      value: 5,
+      source: { type: "addon", key: "more-seats" },
+    });
+    expect(answer(compile([subscription("s1", "team", ["unlimited-seats"])]), "seats")).toEqual({
+      value: null,
+      source: { type: "addon", key: "unlimited-seats" },
+    });
+  });
+
+  it("of two grants, the one whose value is answered", () => {
+    const snapshot = compile(
+      [subscription("s1", "free")],
+      [
+        { id: "ga", tenantId: "acme", featureKey: "seats", value: 50 },
+        { id: "gb", tenantId: "acme", featureKey: "seats", value: 70 },
+        { id: "gc", tenantId: "acme", featureKey: "seats", value: 60 },
+        { id: "gd", tenantId: "acme", featureKey: "theme", value: { color: "green" } },
+        { id: "ge", tenantId: "acme", featureKey: "theme", value: { color: "gold" } },
+      ],
+    );
+    expect(answer(snapshot, "seats")).toEqual({ value: 70, source: { type: "grant", key: "gb" } });
+    expect(answer(snapshot, "theme")).toEqual({
+      value: { color: "gold" },
+      source: { type: "grant", key: "ge" },
+    });
+  });
+});
