@@ -25,8 +25,18 @@ export interface CompiledFeature extends Feature {
   notInPlan: string;
   /** The base and add-on plans whose value grants it, for a denial; undefined when none does. */
   remediation: Remediation | undefined;
+  /** The base plans alone: what a tenant with no active subscription can take (an add-on needs a base). */
+  baseRemediation: Remediation | undefined;
+  /** Each plan that grants it, with its value: to name those that would allow a requested usage. */
+  offers: readonly PlanOffer[];
   /** When a flag gates the feature: what a shut gate says, and its source. */
   gate: { message: string; source: DecisionSource } | undefined;
+}
+
+export interface PlanOffer {
+  plan: string;
+  kind: "base" | "addon";
+  value: FeatureValue;
 }
 
 export interface CompiledPermission extends Permission {
@@ -120,16 +130,19 @@ export function compileCatalog(source: CatalogSource, generation: number): Catal
 
   const features = new Map<string, CompiledFeature>();
   for (const feature of source.features) {
-    const grantingPlans: string[] = [];
+    const offers: PlanOffer[] = [];
     for (const plan of plans.values()) {
-      if (!plan.archived && grants(feature, plan.features.get(feature.key))) grantingPlans.push(plan.key);
+      const value = plan.features.get(feature.key);
+      if (!plan.archived && grants(feature, value))
+        offers.push({ plan: plan.key, kind: plan.kind, value: value! });
     }
     features.set(feature.key, {
       ...feature,
       ordinal: features.size,
       notInPlan: `The tenant's plan does not include "${feature.key}".`,
-      remediation:
-        grantingPlans.length > 0 ? Object.freeze({ plans: Object.freeze(grantingPlans) }) : undefined,
+      remediation: plansRemediation(offers.map((o) => o.plan)),
+      baseRemediation: plansRemediation(offers.filter((o) => o.kind === "base").map((o) => o.plan)),
+      offers: Object.freeze(offers.map((o) => Object.freeze(o))),
       gate: feature.flagKey
         ? Object.freeze({
             message: `Feature "${feature.key}" is turned off by flag "${feature.flagKey}".`,
@@ -219,6 +232,32 @@ function routeRules(rules: RouteRule[], apis: Api[]) {
     }
   }
   return definitions;
+}
+
+function plansRemediation(plans: string[]): Remediation | undefined {
+  return plans.length > 0 ? Object.freeze({ plans: Object.freeze(plans) }) : undefined;
+}
+
+/**
+ * The plans that would allow `requested` of a limit feature, to a tenant whose limit is now `current` (0
+ * without one) on the plans `held`: a base plan whose own limit is enough (in place of the tenant's), or an
+ * add-on whose limit, added to the current one, is (only for a tenant with a base plan to add it to).
+ */
+export function usageRemediation(
+  feature: CompiledFeature,
+  requested: number,
+  current: number | null,
+  held: readonly string[],
+  active: boolean,
+): Remediation | undefined {
+  const plans: string[] = [];
+  for (const { plan, kind, value } of feature.offers) {
+    if (held.includes(plan) || (kind === "addon" && !active)) continue;
+    const own = value as number | null;
+    const allowed = kind === "base" || own === null || current === null ? own : current + own;
+    if (allowed === null || allowed >= requested) plans.push(plan);
+  }
+  return plans.length > 0 ? { plans } : undefined;
 }
 
 function compilePlan(plan: Plan): CompiledPlan {

@@ -1,4 +1,4 @@
-import { grants } from "./catalog";
+import { type CompiledFeature, grants, usageRemediation } from "./catalog";
 import type {
   CheckRequest,
   Decision,
@@ -164,11 +164,23 @@ function checkFeature(context: Context, key: string): Decision {
     (effective.granted === undefined ? undefined : effective.granted.get(key)) ??
     effective.entitlements[feature.ordinal];
   if (!entitlement || !grants(feature, entitlement.value)) {
-    const { remediation } = feature;
+    const requested = feature.type === "limit" ? context.request.requestedUsage : undefined;
     if (!entitlement && !effective.active) {
-      return deny(snapshot, "NO_ACTIVE_SUBSCRIPTION", "The tenant has no active subscription.", remediation);
+      return deny(
+        snapshot,
+        "NO_ACTIVE_SUBSCRIPTION",
+        "The tenant has no active subscription.",
+        requested === undefined
+          ? feature.baseRemediation
+          : usageRemediation(feature, requested, 0, effective.plans, false),
+      );
     }
-    return deny(snapshot, "FEATURE_NOT_IN_PLAN", feature.notInPlan, remediation);
+    return deny(
+      snapshot,
+      "FEATURE_NOT_IN_PLAN",
+      feature.notInPlan,
+      requested === undefined ? feature.remediation : usageRemedy(feature, requested, effective),
+    );
   }
 
   const { gate } = feature;
@@ -189,6 +201,7 @@ function checkFeature(context: Context, key: string): Decision {
         "USAGE_LIMIT_EXCEEDED",
         `Requested ${requested} of "${key}" exceeds the limit of ${limit}.`,
         entitlement.source,
+        usageRemedy(feature, requested, effective),
       );
       d.value = limit;
       d.limit = limit;
@@ -202,6 +215,16 @@ function checkFeature(context: Context, key: string): Decision {
   const d = decide(snapshot, true, "ENTITLED", "Entitled.", entitlement.source);
   if (feature.type === "config") d.value = entitlement.value;
   return d;
+}
+
+/**
+ * The plans that would allow `requested` of a limit feature to this tenant. An add-on adds to what its plans
+ * give (a grant's higher value is not something an add-on raises).
+ */
+function usageRemedy(feature: CompiledFeature, requested: number, effective: Effective) {
+  const fromPlans = effective.entitlements[feature.ordinal]?.value;
+  const current = fromPlans === undefined ? 0 : (fromPlans as number | null);
+  return usageRemediation(feature, requested, current, effective.plans, effective.active);
 }
 
 /**

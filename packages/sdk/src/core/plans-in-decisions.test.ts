@@ -113,3 +113,38 @@ describe("a decision's source is what supplied its value", () => {
     });
   });
 });
+
+describe("remediation names the plans that would allow what was asked", () => {
+  const remedy = (snapshot: Snapshot, feature: string, requestedUsage?: number) =>
+    evaluate(snapshot, { subject: { tenantId: "acme" }, feature, requestedUsage, at: NOW }).remediation;
+
+  it("without a subscription, base plans only: an add-on needs a base plan to stack on", () => {
+    const none = compile([]);
+    expect(remedy(none, "seats")).toEqual({ plans: ["team", "business"] });
+    expect(remedy(none, "seats", 15)).toEqual({ plans: ["business"] });
+    expect(remedy(none, "theme")).toEqual({ plans: ["free", "team"] });
+  });
+
+  it("a limit too low: the plans whose limit, or whose addition to the current one, allows the amount", () => {
+    const free = compile([subscription("s1", "free")]);
+    // Free gives 0 seats: an add-on of 5 allows 5, not 15; unlimited allows anything.
+    expect(remedy(free, "seats")).toEqual({
+      plans: ["team", "business", "more-seats", "unlimited-seats"],
+    });
+    expect(remedy(free, "seats", 15)).toEqual({ plans: ["business", "unlimited-seats"] });
+    const team = compile([subscription("s1", "team")]);
+    const exceeded = evaluate(team, {
+      subject: { tenantId: "acme" },
+      feature: "seats",
+      requestedUsage: 14,
+      at: NOW,
+    });
+    expect(exceeded).toMatchObject({ reason: "USAGE_LIMIT_EXCEEDED", limit: 10 });
+    // 10 + 5 is enough; the plan the tenant holds is not named.
+    expect(exceeded.remediation).toEqual({ plans: ["business", "more-seats", "unlimited-seats"] });
+    expect(remedy(team, "seats", 1_000)).toEqual({ plans: ["unlimited-seats"] });
+    expect(
+      remedy(compile([subscription("s1", "team", ["unlimited-seats"])]), "seats", 1_000),
+    ).toBeUndefined();
+  });
+});
