@@ -1,7 +1,9 @@
 import type { Api, ApiOperationRule } from "@tessera/sdk/core";
+import { TesseraError } from "../../errors";
 import { apiKey } from "../catalog/apis";
 import { openApiToRouteTemplate } from "./openapi-routes";
 import type { ApiOperation, OperationSecurity, ParsedApi } from "./openapi-types";
+import { isUsableMajorVersion, MAX_MAJOR_VERSION } from "./openapi-version";
 
 /**
  * An operation as the catalog stores it: what the evaluator reads (`name, method, path, alternatives`),
@@ -41,6 +43,15 @@ export interface ApiIdentity {
  * is `get_files_id`, not one of its variants. Otherwise the document's order is kept.
  */
 export function toStoredApi(parsed: ParsedApi, identity: ApiIdentity): StoredApi {
+  if (!isUsableMajorVersion(identity.majorVersion)) {
+    // Only a derived major gets here: the body's schema bounds an explicit one the same way.
+    const message =
+      `The major version read from the document (info.version, or a version in the base path or the paths) ` +
+      `is ${identity.majorVersion}, not an integer from 0 to ${MAX_MAJOR_VERSION}: give majorVersion explicitly`;
+    throw new TesseraError("INVALID_API_DOCUMENT", message, [
+      { pointer: "/majorVersion", message, code: "INVALID_API_DOCUMENT" },
+    ]);
+  }
   const primaries = parsed.operations.filter((o) => o.variant === undefined);
   const variants = parsed.operations.filter((o) => o.variant !== undefined);
   return {

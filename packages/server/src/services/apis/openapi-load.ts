@@ -1,5 +1,6 @@
 import $RefParser from "@apidevtools/json-schema-ref-parser";
 import { parse as parseYaml } from "yaml";
+import { isStorableText } from "../../storage/storable-text";
 import { ApiDocumentError, pointerToken } from "./openapi-types";
 
 export type JsonObject = Record<string, unknown>;
@@ -16,7 +17,42 @@ const LITERAL_KEYS = new Set(["example", "default", "enum", "const"]);
 export function readDocument(input: string | object): JsonObject {
   const value = typeof input === "string" ? parseText(input) : structuredClone(input);
   if (!isObject(value)) throw new ApiDocumentError("An API description is a JSON or YAML object", "");
+  assertStorableStrings(value);
   return value;
+}
+
+/**
+ * Refuses a string (a value or a key) holding a NUL or a lone surrogate, which PostgreSQL cannot store: the
+ * document would preview, then fail on apply. The body's own check sees a text document as sent, where
+ * `\u0000` is six harmless characters. Iterative, so nesting cannot overflow the stack; each object is
+ * visited once, so YAML aliases cannot multiply the work.
+ */
+function assertStorableStrings(document: JsonObject): void {
+  type Entry = { value: object; parent: Entry | undefined; key: string };
+  const refuse = (what: string, entry: Entry, key: string): never => {
+    const tokens = [key];
+    for (let e = entry; e.parent !== undefined; e = e.parent) tokens.push(e.key);
+    const pointer = tokens
+      .reverse()
+      .map((t) => `/${pointerToken(t)}`)
+      .join("");
+    throw new ApiDocumentError(`${what} holds a NUL character or an unpaired UTF-16 surrogate`, pointer);
+  };
+  const seen = new Set<object>();
+  const stack: Entry[] = [{ value: document, parent: undefined, key: "" }];
+  while (stack.length > 0) {
+    const entry = stack.pop()!;
+    if (seen.has(entry.value)) continue;
+    seen.add(entry.value);
+    for (const [key, child] of Object.entries(entry.value)) {
+      if (!isStorableText(key)) refuse("A key", entry, key);
+      if (typeof child === "string") {
+        if (!isStorableText(child)) refuse("A string", entry, key);
+      } else if (child !== null && typeof child === "object") {
+        stack.push({ value: child, parent: entry, key });
+      }
+    }
+  }
 }
 
 function parseText(text: string): unknown {

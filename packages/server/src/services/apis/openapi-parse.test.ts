@@ -69,6 +69,112 @@ describe("parseApiDocument refuses what is not an importable API description", (
     expect((await refusal("openapi: 3.0.0\ninfo: [unclosed"))?.message).toMatch(/YAML/);
   });
 
+  it.each([
+    ["a space", "pets read"],
+    ["a double quote", 'pets"read'],
+    ["a backslash", "pets\\read"],
+    ["a tab", "pets\tread"],
+    ["a non-ASCII letter", "lecture:réseau"],
+    ["nothing", ""],
+  ])(
+    "refuses a scope holding %s, where a scheme declares it or an operation requires it",
+    async (_, scope) => {
+      const oauth3 = (scopes: Record<string, string>) => ({
+        openapi: "3.0.3",
+        info,
+        components: {
+          securitySchemes: {
+            oauth: { type: "oauth2", flows: { clientCredentials: { tokenUrl: "https://x/token", scopes } } },
+          },
+        },
+        paths: { "/pets": { get: { operationId: "listPets", security: [{ oauth: ["ok"] }] } } },
+      });
+      const declared = await refusal(oauth3({ ok: "Fine", [scope]: "Bad" }));
+      expect(declared).toEqual({
+        message: expect.stringContaining(`Scope ${JSON.stringify(scope)} is not an OAuth scope token`),
+        pointer: `/components/securitySchemes/oauth/flows/clientCredentials/scopes/${scope}`,
+      });
+
+      const required = oauth3({ ok: "Fine" });
+      required.paths["/pets"].get.security = [{ oauth: ["ok", scope] }];
+      expect((await refusal(required))?.pointer).toBe("/paths/~1pets/get/security/0/oauth/1");
+      expect((await refusal({ ...oauth3({ ok: "Fine" }), security: [{ oauth: [scope] }] }))?.pointer).toBe(
+        "/security/0/oauth/0",
+      );
+
+      const swagger = {
+        swagger: "2.0",
+        info,
+        securityDefinitions: {
+          legacy: { type: "oauth2", flow: "application", tokenUrl: "https://x", scopes: { [scope]: "" } },
+        },
+        paths: {},
+      };
+      expect((await refusal(swagger))?.pointer).toBe(`/securityDefinitions/legacy/scopes/${scope}`);
+    },
+  );
+
+  it("takes every printable ASCII scope token RFC 6749 allows", async () => {
+    const scope = "!#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~";
+    const api = await parseApiDocument({
+      openapi: "3.1.0",
+      info,
+      paths: { "/a": { get: { operationId: "a", security: [{ key: [scope] }] } } },
+      components: { securitySchemes: { key: { type: "apiKey", in: "header", name: "X-Key" } } },
+    });
+    expect(api.operations[0]?.scopes).toEqual([scope]);
+  });
+
+  it.each([
+    [
+      "a NUL in a title (JSON text)",
+      `{"openapi":"3.0.3","info":{"title":"a\\u0000b","version":"1"},"paths":{}}`,
+      "/info/title",
+    ],
+    [
+      "a lone surrogate in an operationId (JSON text)",
+      `{"openapi":"3.0.3","info":{"title":"T","version":"1"},"paths":{"/a":{"get":{"operationId":"x\\ud800"}}}}`,
+      "/paths/~1a/get/operationId",
+    ],
+    [
+      "a NUL in a path (YAML)",
+      'openapi: 3.0.3\ninfo: {title: T, version: "1"}\npaths:\n  "/a\\0": {get: {}}\n',
+      "/paths/~1a\u0000",
+    ],
+    [
+      "a lone low surrogate in a description (YAML)",
+      'openapi: 3.0.3\ninfo: {title: T, version: "1", description: "x\\udc00"}\npaths: {}\n',
+      "/info/description",
+    ],
+    [
+      "a NUL deep in an array (object)",
+      { openapi: "3.0.3", info, paths: {}, tags: [{ name: "ok" }, { name: "a\u0000" }] },
+      "/tags/1/name",
+    ],
+    [
+      "a NUL in a key (object)",
+      { openapi: "3.0.3", info, paths: {}, "x-a": { "k\u0000": 1 } },
+      "/x-a/k\u0000",
+    ],
+  ])("refuses %s, naming where it is", async (_, input, pointer) => {
+    expect(await refusal(input)).toEqual({
+      message: expect.stringContaining("NUL character or an unpaired UTF-16 surrogate"),
+      pointer,
+    });
+  });
+
+  it("takes a whole surrogate pair, and walks a deeply nested document without overflowing", async () => {
+    const api = await parseApiDocument({
+      openapi: "3.0.3",
+      info: { title: "Pets 🐈", version: "1" },
+      paths: {},
+    });
+    expect(api.title).toBe("Pets 🐈");
+    const depth = 100_000;
+    const text = `{"openapi":"3.0.3","info":{"title":"T","version":"1"},"paths":{},"x-deep":${"[".repeat(depth)}"\\u0000"${"]".repeat(depth)}}`;
+    expect((await refusal(text))?.pointer).toBe(`/x-deep${"/0".repeat(depth)}`);
+  });
+
   it("refuses a $ref that points nowhere", async () => {
     const document = { openapi: "3.1.0", info, paths: { "/a": { $ref: "#/components/pathItems/missing" } } };
     expect((await refusal(document))?.message).toMatch(/\$ref/);

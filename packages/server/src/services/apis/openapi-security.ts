@@ -26,9 +26,10 @@ export function readSecuritySchemes(document: JsonObject): SecuritySchemes {
   if (!isObject(definitions)) throw new ApiDocumentError("Security schemes must be an object", pointer);
 
   const scopes = new Map<string, string | undefined>();
-  const collect = (map: unknown) => {
+  const collect = (map: unknown, at: string) => {
     if (!isObject(map)) return;
     for (const [name, description] of Object.entries(map)) {
+      assertScopeToken(name, `${at}/${pointerToken(name)}`);
       if (!scopes.has(name) || scopes.get(name) === undefined) {
         scopes.set(name, typeof description === "string" && description !== "" ? description : undefined);
       }
@@ -42,9 +43,12 @@ export function readSecuritySchemes(document: JsonObject): SecuritySchemes {
       );
     }
     if (scheme.type !== "oauth2") continue;
-    if (swagger) collect(scheme.scopes);
-    else if (isObject(scheme.flows))
-      for (const flow of Object.values(scheme.flows)) if (isObject(flow)) collect(flow.scopes);
+    const at = `${pointer}/${pointerToken(name)}`;
+    if (swagger) collect(scheme.scopes, `${at}/scopes`);
+    else if (isObject(scheme.flows)) {
+      for (const [flowName, flow] of Object.entries(scheme.flows))
+        if (isObject(flow)) collect(flow.scopes, `${at}/flows/${pointerToken(flowName)}/scopes`);
+    }
   }
   return {
     names: new Set(Object.keys(definitions)),
@@ -52,6 +56,21 @@ export function readSecuritySchemes(document: JsonObject): SecuritySchemes {
       description === undefined ? { name } : { name, description },
     ),
   };
+}
+
+/** RFC 6749's scope-token: printable ASCII but space, `"` and `\`. A space is what separates scopes. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * Refuses a scope a token cannot carry: `"pets read"` would reach a gateway as the two scopes "pets" and
+ * "read", refusing whoever holds it and letting in whoever holds `read`.
+ */
+function assertScopeToken(scope: string, pointer: string): void {
+  if (SCOPE_TOKEN.test(scope)) return;
+  throw new ApiDocumentError(
+    `Scope ${JSON.stringify(scope)} is not an OAuth scope token: it must be printable ASCII without spaces, " or \\`,
+    pointer,
+  );
 }
 
 /** Validates a `security` value: undefined when absent, else its requirements. */
@@ -69,6 +88,8 @@ export function readRequirements(value: unknown, pointer: string): SecurityRequi
           `${at}/${pointerToken(scheme)}`,
         );
       }
+      for (const [j, scope] of (scopes as string[]).entries())
+        assertScopeToken(scope, `${at}/${pointerToken(scheme)}/${j}`);
       parsed.set(scheme, scopes as string[]);
     }
     return parsed;

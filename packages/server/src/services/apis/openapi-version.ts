@@ -5,11 +5,21 @@ import type { ApiWarning } from "./openapi-types";
 const URL_VERSION = /^(?:v(\d+)(?:[._-]\d+)*|(\d+)\.\d+)$/i;
 const INFO_VERSION = /^v?(\d+)/i;
 
+/** The largest major version: the same bound as an explicit `majorVersion` in the import body. */
+export const MAX_MAJOR_VERSION = 1_000_000;
+
+/** Whether a major version can make a key: an integer from 0 to MAX_MAJOR_VERSION (not `1e+28`). */
+export function isUsableMajorVersion(major: number): boolean {
+  return Number.isSafeInteger(major) && major >= 0 && major <= MAX_MAJOR_VERSION;
+}
+
 /**
  * The major version entitlements are kept under. A version in the URL wins over `info.version`: two majors
  * can only be served side by side (and so need separate entitlements) when their URLs differ, and
  * `info.version` often tracks the document instead (Twilio's chat v1, v2 and v3 are all "1.0.0"; Box's
- * `/2.0` API is "2024.0"). Else the major of `info.version` ("2.1.0" → 2, "v3" → 3), else 1.
+ * `/2.0` API is "2024.0"). Else the major of `info.version` ("2.1.0" → 2, "v3" → 3), else 1. The result
+ * may be beyond `isUsableMajorVersion` ("99999999999999999999.0"): the import refuses it unless the caller
+ * gives the major version.
  */
 export function deriveMajorVersion(infoVersion: string, basePath: string, operationPaths: string[]): number {
   const segments = [...basePath.split("/").filter(Boolean), ...commonStaticPrefix(operationPaths)];
