@@ -414,6 +414,49 @@ for (const backend of testBackends()) {
       });
     });
 
+    it("gives an audience to one API: another taking it, or its key, is a 409 and writes nothing", async () => {
+      const importAs = (name: string, audience: string | undefined, apply = true) =>
+        server.call("POST", "/v1/apis/import", {
+          name,
+          document: paymentsDocument("1.0.0", `/${name}`),
+          ...(audience === undefined ? {} : { audience }),
+          apply,
+        });
+      const first = await importAs("aud1", "https://shared.example");
+      expect(first.statusCode, first.body).toBe(200);
+      for (const apply of [true, false]) {
+        const second = await importAs("aud2", "https://shared.example", apply);
+        expect(second.statusCode, second.body).toBe(409);
+        expect(second.headers["content-type"]).toContain("application/problem+json");
+        expect(second.json()).toMatchObject({
+          code: "DUPLICATE_KEY",
+          errors: [{ pointer: "/audience", code: "DUPLICATE_KEY" }],
+        });
+        expect(second.json().detail).toContain('"aud1@1"');
+      }
+      expect((await server.call("GET", "/v1/apis/aud2@1")).statusCode).toBe(404);
+      // Another API's key is its audience as well; and an API's key may not be another's audience.
+      expect((await importAs("aud3", "payments@1")).json()).toMatchObject({ code: "DUPLICATE_KEY" });
+      expect((await importAs("aud4", "aud5@1")).statusCode).toBe(200);
+      const named = await importAs("aud5", undefined);
+      expect(named.statusCode).toBe(409);
+      expect(named.json().errors[0].pointer).toBe("/key");
+      // Its own audience, or its own key, stays its to keep.
+      expect((await importAs("aud1", "https://shared.example")).statusCode).toBe(200);
+      expect((await importAs("aud1", "aud1@1")).statusCode).toBe(200);
+      // Any other write that sets an audience is held to the same.
+      const { createdAt: _c, updatedAt: _u, environment: _e, ...aud4 } = await ok("GET", "/v1/apis/aud4@1");
+      await expect(
+        server.tessera.services.catalog.update(server.environmentId, "test", "api", "aud4@1", {
+          ...aud4,
+          audience: "aud1@1",
+        }),
+      ).rejects.toMatchObject({ code: "DUPLICATE_KEY" });
+      expect((await ok("GET", "/v1/apis/aud4@1")).audience).toBe("aud5@1");
+      for (const key of ["aud1@1", "aud4@1"])
+        expect((await server.call("DELETE", `/v1/apis/${key}`)).statusCode).toBe(204);
+    });
+
     it("refuses what is not an importable description with a 4xx naming the problem", async () => {
       const problem = async (body: unknown, status: number, code: string) => {
         const response = await server.call("POST", "/v1/apis/import", body);

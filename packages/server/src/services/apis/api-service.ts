@@ -1,5 +1,6 @@
 import type { Api } from "@tessera/sdk/core";
 import { TesseraError } from "../../errors";
+import { refuseSharedAudience } from "../catalog/apis";
 import type { CatalogService, ListQuery, Page, ResourceView } from "../catalog/catalog-service";
 import type { SnapshotRegistry } from "../snapshots";
 import {
@@ -104,6 +105,11 @@ export class ApiService {
       audience: input.audience,
     });
     const snapshot = await this.snapshots.get(environmentId);
+    // A preview refuses what the apply would (the catalog checks again inside the write).
+    refuseSharedAudience(
+      next,
+      [...snapshot.catalog.apis.values()].map((c) => c.api),
+    );
     const previous = snapshot.catalog.apis.get(next.key)?.api;
     const diff = diffApi(previous ? toParsedApi(previous) : EMPTY, parsed);
     const nextScopes = declaredScopes(next);

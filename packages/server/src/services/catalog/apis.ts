@@ -1,4 +1,5 @@
 import type { Api, ApiAccess, Grant, Plan } from "@tessera/sdk/core";
+import { TesseraError } from "../../errors";
 import type { WriteTransaction } from "../../storage/store";
 import { invalid, type KindDefinition, refuseIfUsed, requireReferences } from "./definition";
 
@@ -14,8 +15,11 @@ export const apis: KindDefinition<Api, Api, Api> = {
   idOf: (a) => a.key,
   build: (input) => input,
   patch: (_current, next) => next,
-  async check(_tx, doc) {
+  async check(tx, doc) {
     if (doc.key !== apiKey(doc.name, doc.majorVersion)) invalid("/key", "An API's key is name@majorVersion.");
+    // Inside the write transaction: two writes cannot both take one audience.
+    const others = (await tx.list<Api>("api")).map((r) => r.data);
+    refuseSharedAudience(doc, others);
   },
   async beforeDelete(tx, doc) {
     const users: { kind: string; id: string }[] = [];
@@ -49,5 +53,22 @@ export async function checkApiAccess(
   for (const [i, scope] of (access.scopes ?? []).entries()) {
     if (!declared.has(scope))
       invalid(`${pointer}/scopes/${i}`, `API "${api.key}" declares no scope "${scope}".`);
+  }
+}
+
+/**
+ * An audience belongs to one API. Tokens name an API by its audience, else its key, and the token endpoint's
+ * `resource` finds it by either, so an API may not answer to a name (its audience, or its key) that another
+ * API of the environment already answers to: a grant on one would open the other.
+ */
+export function refuseSharedAudience(doc: Api, others: Iterable<Api>): void {
+  const names = new Set([doc.key, doc.audience ?? doc.key]);
+  for (const other of others) {
+    if (other.key === doc.key) continue;
+    const taken = [other.key, other.audience ?? other.key].find((name) => names.has(name));
+    if (taken === undefined) continue;
+    const pointer = taken === doc.audience ? "/audience" : "/key";
+    const message = `The audience "${taken}" already belongs to API "${other.key}".`;
+    throw new TesseraError("DUPLICATE_KEY", message, [{ pointer, message, code: "DUPLICATE_KEY" }]);
   }
 }
