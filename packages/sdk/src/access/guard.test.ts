@@ -97,6 +97,28 @@ describe("createAccessGuard with JWTs", () => {
     });
   });
 
+  it("answers 401 invalid_token for a token of another environment, or of none, when it knows its own", async () => {
+    const production = createAccessGuard({
+      api: paymentsApi,
+      issuer: ISSUER,
+      environment: "production",
+      jwks: { keys: [signer.jwk] },
+    });
+    const own = await signer.sign(accessClaims({ env: "production" }));
+    expect((await production("GET", "/v1/payments", bearer(own))).allowed).toBe(true);
+    // Same issuer, same key, same audience: only `env` tells a development token apart.
+    for (const env of ["development", undefined]) {
+      const token = await signer.sign(accessClaims({ env }));
+      expect(await production("GET", "/v1/payments", bearer(token))).toMatchObject({
+        allowed: false,
+        status: 401,
+        reason: "TOKEN_INVALID",
+        error: "invalid_token",
+        wwwAuthenticate: expect.stringContaining('error_description="the token is for another environment"'),
+      });
+    }
+  });
+
   it("answers 403 insufficient_scope naming the nearest alternative's scopes", async () => {
     const token = await signer.sign(accessClaims({ scope: "payments:read payments:write" }));
     const outcome = await guard("POST", "/v1/payments/p1/refunds", bearer(token));

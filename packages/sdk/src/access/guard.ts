@@ -65,6 +65,12 @@ export interface AccessGuardOptions {
   jwksUri?: string;
   /** Accepted `aud` values; default the API's audience, else its key. */
   audience?: string | readonly string[];
+  /**
+   * The environment whose tokens are accepted: a token's `env` must be it. Every environment shares the
+   * issuer and its keys, so without it a token for an API of the same key in another environment passes.
+   * `loadAccessGuard` and the gateway take it from Tessera's answer for the API (the server key's).
+   */
+  environment?: string;
   /** Accept Tessera API keys too (`x-api-key`, or `Authorization: Bearer tsr_…`), verified through Tessera. */
   apiKeys?: ApiKeyVerifierOptions | ApiKeyVerifier;
   /** The realm in WWW-Authenticate; default the API's key. */
@@ -188,6 +194,7 @@ export function createAccessGuard(options: AccessGuardOptions): AccessGuard {
     const result = await verifyJwt(token, {
       issuer: options.issuer,
       audience,
+      environment: options.environment,
       jwks,
       clockToleranceSec: tolerance,
       now: now(),

@@ -73,6 +73,18 @@ describe("verifyJwt", () => {
     });
   });
 
+  it("refuses another environment's token, or one naming none, when an environment is expected", async () => {
+    const token = await signer.sign(accessClaims());
+    expect((await verifyJwt(token, { ...options, environment: "development" })).valid).toBe(true);
+    for (const env of ["development", undefined]) {
+      const other = await signer.sign(accessClaims({ env }));
+      expect(await verifyJwt(other, { ...options, environment: "production" })).toMatchObject({
+        valid: false,
+        code: "ENVIRONMENT_INVALID",
+      });
+    }
+  });
+
   it("refuses an expired token, within the clock tolerance only", async () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = await signer.sign(accessClaims({ iat: now - 600, exp: now - 60 }));

@@ -29,6 +29,7 @@ export type JwtErrorCode =
   | "SIGNATURE_INVALID"
   | "ISSUER_INVALID"
   | "AUDIENCE_INVALID"
+  | "ENVIRONMENT_INVALID"
   | "EXPIRED"
   | "NOT_YET_VALID"
   | "CLAIM_INVALID";
@@ -48,6 +49,11 @@ export interface VerifyJwtOptions {
   issuer: string;
   /** The token must name one of these in `aud`. */
   audience: string | readonly string[];
+  /**
+   * When given, the token's `env` must be it. Every environment shares the issuer and its keys, and an API
+   * of one key (or audience) may exist in several, so the audience alone does not tell them apart.
+   */
+  environment?: string | undefined;
   jwks: KeySource;
   /** The allow-list; only ES256 is implemented, and it is the default. */
   algorithms?: readonly "ES256"[];
@@ -127,6 +133,8 @@ function checkClaims(claims: AccessTokenClaims, options: VerifyJwtOptions): JwtR
       ? audiences.includes(aud)
       : Array.isArray(aud) && aud.some((a) => typeof a === "string" && audiences.includes(a));
   if (!audOk) return refuse("AUDIENCE_INVALID", "the token is for another audience");
+  if (options.environment !== undefined && claims.env !== options.environment)
+    return refuse("ENVIRONMENT_INVALID", "the token is for another environment");
 
   const now = (options.now ?? Date.now()) / 1000;
   const tolerance = options.clockToleranceSec ?? 30;

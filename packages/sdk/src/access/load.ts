@@ -20,8 +20,8 @@ export class AccessLoadError extends Error {
   override name = "AccessLoadError";
 }
 
-/** `GET /v1/apis/{key}`: the API definition to enforce. */
-export async function fetchApi(source: AccessSource, key: string): Promise<Api> {
+/** `GET /v1/apis/{key}`: the API definition to enforce, and the environment (the server key's) it is in. */
+export async function fetchApi(source: AccessSource, key: string): Promise<Api & { environment: string }> {
   const url = `${trim(source.tesseraUrl)}/v1/apis/${encodeURIComponent(key)}`;
   const body = await getJson(source, url, true);
   if (
@@ -31,7 +31,12 @@ export async function fetchApi(source: AccessSource, key: string): Promise<Api> 
     !Array.isArray((body as Api).operations)
   )
     throw new AccessLoadError(`${url} did not return the API ${key}`);
-  return body as Api;
+  // Tokens of every environment share the issuer and keys: without the environment the guard could not
+  // refuse another one's, so nothing starts without it.
+  const environment = (body as { environment?: unknown }).environment;
+  if (typeof environment !== "string" || environment === "")
+    throw new AccessLoadError(`${url} did not name the API's environment`);
+  return body as Api & { environment: string };
 }
 
 /**
@@ -92,7 +97,7 @@ function trim(url: string): string {
 
 export interface LoadAccessGuardOptions
   extends AccessSource,
-    Omit<AccessGuardOptions, "api" | "issuer" | "jwks" | "jwksUri" | "apiKeys" | "fetch"> {
+    Omit<AccessGuardOptions, "api" | "issuer" | "environment" | "jwks" | "jwksUri" | "apiKeys" | "fetch"> {
   /** The API to enforce, `name@major`. */
   api: string;
   /** Overrides for what Tessera's metadata says. */
@@ -116,6 +121,7 @@ export async function loadAccessGuard(options: LoadAccessGuardOptions): Promise<
     ...rest,
     api,
     issuer: found.issuer,
+    environment: api.environment,
     jwks,
     fetch: fetchFn,
     ...(apiKeys

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await new Promise<void>((done) => upstream.listen(0, "127.0.0.1", done));
   const { privateKey, publicKey } = await generateKeyPair("ES256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "k1" };
-  token = await new SignJWT({ scope: "orders:read", tenant_id: "acme" })
+  token = await new SignJWT({ scope: "orders:read", tenant_id: "acme", env: "development" })
     .setProtectedHeader({ alg: "ES256", kid: "k1", typ: "at+jwt" })
     .setIssuer(ISSUER)
     .setAudience("orders@1")
@@ -37,7 +37,7 @@ beforeAll(async () => {
   const fakeTessera = (async (input: string | URL | Request) => {
     const path = new URL(String(input)).pathname;
     asked.push(path);
-    if (path === "/v1/apis/orders%401") return Response.json(served);
+    if (path === "/v1/apis/orders%401") return Response.json({ ...served, environment: "development" });
     if (path === "/.well-known/oauth-authorization-server")
       return Response.json({ issuer: ISSUER, jwks_uri: "http://tessera.test/.well-known/jwks.json" });
     if (path === "/.well-known/jwks.json") return Response.json({ keys: [jwk] });

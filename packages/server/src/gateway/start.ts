@@ -59,6 +59,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const guard = createAccessGuard({
     api,
     issuer: found.issuer,
+    environment: api.environment,
     jwks,
     fetch: options.fetch,
     onError,

@@ -91,6 +91,9 @@ export const ApiSummarySchema = Type.Object(
 export const ApiSchema = Type.Object(
   {
     ...ApiFields,
+    environment: Type.Optional(
+      Type.String({ description: "The environment's key: the `env` claim of its access tokens" }),
+    ),
     scopes: Type.Array(ScopeSchema),
     operations: Type.Array(OperationSchema),
     ...Metadata,

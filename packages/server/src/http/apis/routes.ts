@@ -25,7 +25,7 @@ const errors = {
 };
 const tags = ["apis"];
 
-export function registerApiRoutes(app: FastifyInstance, { apis, tokens }: Services): void {
+export function registerApiRoutes(app: FastifyInstance, { apis, environments, tokens }: Services): void {
   const manage = requireRight(tokens, "manage");
   // Reads of an API are for management and for enforcement points alike: a gateway or middleware fetches
   // the route table with a server key that only decides.
@@ -84,7 +84,13 @@ export function registerApiRoutes(app: FastifyInstance, { apis, tokens }: Servic
     },
     async (request) => {
       const { key } = request.params as { key: string };
-      return apis.get(principalOf(request).environmentId, key);
+      const { environmentId } = principalOf(request);
+      // The environment's key, as tokens carry it in `env`: an enforcement point refuses other environments'.
+      const [api, environment] = await Promise.all([
+        apis.get(environmentId, key),
+        environments.get(environmentId),
+      ]);
+      return { ...api, environment: environment.key };
     },
   );
 
