@@ -49,7 +49,7 @@ const FIXTURES: Record<string, Expectation> = {
     key: "callbacks@1",
     operations: 1,
     basePath: "",
-    scopes: { "POST /streams": ["POST /streams"] },
+    scopes: { "POST /streams": ["POST:/streams"] },
   },
   "oai-v3.0-petstore-expanded.yaml": {
     name: "petstore-expanded",

@@ -162,7 +162,8 @@ describe("OpenAPI examples", () => {
     expect(api.operations.map((o) => [o.name, o.security, o.scopes])).toEqual([
       ["findPets", "operationId", ["findPets"]],
       ["addPet", "operationId", ["addPet"]],
-      ["find pet by id", "operationId", ["find pet by id"]],
+      // A scope cannot hold a space: the operationId is percent-encoded.
+      ["find pet by id", "operationId", ["find%20pet%20by%20id"]],
       ["deletePet", "operationId", ["deletePet"]],
     ]);
   });
@@ -175,7 +176,7 @@ describe("OpenAPI examples", () => {
       method: "POST",
       path: "/streams",
       security: "operationId",
-      scopes: ["POST /streams"],
+      scopes: ["POST:/streams"],
     });
     expect(api.operations[0]).not.toHaveProperty("operationId");
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseApiDocument } from "./openapi-parse";
+import { ownScopeOf } from "./openapi-security";
 import { ApiDocumentError } from "./openapi-types";
 
 const info = { title: "T", version: "1.0.0" };
@@ -210,10 +211,10 @@ describe("parseApiDocument reads", () => {
       },
     });
     expect(api.operations.map((o) => [o.name, o.summary, o.scopes])).toEqual([
-      ["GET /a/{id}", "A thing", ["GET /a/{id}"]],
+      ["GET /a/{id}", "A thing", ["GET:/a/{id}"]],
       ["deleteThing", "A thing", ["deleteThing"]],
-      ["GET /plain", "Plain", ["GET /plain"]],
-      ["GET /b", "Plain", ["GET /b"]],
+      ["GET /plain", "Plain", ["GET:/plain"]],
+      ["GET /b", "Plain", ["GET:/b"]],
     ]);
   });
 
@@ -326,5 +327,20 @@ describe("parseApiDocument reads", () => {
     const copy = structuredClone(document);
     await parseApiDocument(document);
     expect(document).toEqual(copy);
+  });
+});
+
+describe("an operation's own scope", () => {
+  it("is a scope-token a space-separated scope list can carry", () => {
+    expect(ownScopeOf("listPets", "GET", "/pets")).toBe("listPets");
+    expect(ownScopeOf(undefined, "GET", "/pets/{id}")).toBe("GET:/pets/{id}");
+    expect(ownScopeOf(undefined, "GET", "/files/{id}#get_shared_link")).toBe(
+      "GET:/files/{id}#get_shared_link",
+    );
+    // Before, these were scopes as written, and a token's "find pet by id" read as four scopes.
+    expect(ownScopeOf("find pet by id", "GET", "/pets/{id}")).toBe("find%20pet%20by%20id");
+    expect(ownScopeOf('a"b\\c', "GET", "/")).toBe("a%22b%5Cc");
+    expect(ownScopeOf("créer", "POST", "/")).toBe("cr%C3%A9er");
+    expect(ownScopeOf(undefined, "GET", "/héllo world")).toBe("GET:/h%C3%A9llo%20world");
   });
 });

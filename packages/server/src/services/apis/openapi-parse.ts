@@ -10,6 +10,7 @@ import {
 import { openApiToRouteTemplate } from "./openapi-routes";
 import {
   operationAccess,
+  ownScopeOf,
   readRequirements,
   readSecuritySchemes,
   type SecurityRequirement,
@@ -181,7 +182,7 @@ function readOperation(raw: JsonObject, place: OperationPlace, context: Operatio
     ...(typeof summary === "string" ? { summary } : {}),
     tags,
     ...(raw.deprecated === true ? { deprecated: true } : {}),
-    ...operationAccess(requirements, name),
+    ...operationAccess(requirements, ownScopeOf(operationId, method, key)),
   };
 }
 
@@ -209,7 +210,9 @@ function scopeCatalog(defined: ApiScope[], operations: ApiOperation[]): ApiScope
     for (const name of operation.scopes) {
       if (catalog.has(name)) continue;
       // An operation's own scope is described by what the operation does.
-      const description = name === operation.name ? operation.summary : undefined;
+      const key = operation.variant === undefined ? operation.path : `${operation.path}#${operation.variant}`;
+      const own = ownScopeOf(operation.operationId, operation.method, key);
+      const description = name === own ? operation.summary : undefined;
       catalog.set(name, description === undefined ? { name } : { name, description });
     }
   }

@@ -73,6 +73,26 @@ function assertScopeToken(scope: string, pointer: string): void {
   );
 }
 
+/**
+ * The scope an operation needs when its document lists none: its operationId, else `method:/path` (the path
+ * as `paths` keys it). A token carries scopes space-separated, so a character a scope-token cannot hold (a
+ * space, `"`, `\`, anything outside printable ASCII) is percent-encoded as UTF-8: `list pets` is
+ * `list%20pets`.
+ */
+export function ownScopeOf(operationId: string | undefined, method: string, key: string): string {
+  const text = operationId ?? `${method}:${key}`;
+  if (SCOPE_TOKEN.test(text)) return text;
+  let scope = "";
+  for (const char of text) {
+    scope += SCOPE_TOKEN.test(char)
+      ? char
+      : [...new TextEncoder().encode(char)]
+          .map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`)
+          .join("");
+  }
+  return scope;
+}
+
 /** Validates a `security` value: undefined when absent, else its requirements. */
 export function readRequirements(value: unknown, pointer: string): SecurityRequirement[] | undefined {
   if (value === undefined) return undefined;
