@@ -120,5 +120,27 @@ for (const backend of testBackends()) {
       expect(largest.statusCode, largest.body).toBe(200);
       expect(largest.json().api.key).toBe("largest@1000000");
     });
+
+    it("refuses a YAML document that contains itself, which held the server in a loop", async () => {
+      const document = [
+        "openapi: 3.0.3",
+        "info: {title: Loop, version: 1.0.0}",
+        "paths: {}",
+        "x-loop: &a {b: *a}",
+      ].join("\n");
+      const error = await refused({ name: "loop", document });
+      expect(error.message).toContain("contains itself");
+      // An alias that shares a value without a loop is fine.
+      const shared = [
+        "openapi: 3.0.3",
+        "info: {title: Shared, version: 1.0.0}",
+        "x-a: &a {b: 1}",
+        "x-c: {d: *a, e: *a}",
+        "paths:",
+        "  /pets: {get: {operationId: listPets}}",
+      ].join("\n");
+      const imported = await server.call("POST", "/v1/apis/import", { name: "shared", document: shared });
+      expect(imported.statusCode, imported.body).toBe(200);
+    });
   });
 }

@@ -17,8 +17,41 @@ const LITERAL_KEYS = new Set(["example", "default", "enum", "const"]);
 export function readDocument(input: string | object): JsonObject {
   const value = typeof input === "string" ? parseText(input) : structuredClone(input);
   if (!isObject(value)) throw new ApiDocumentError("An API description is a JSON or YAML object", "");
+  assertAcyclic(value);
   assertStorableStrings(value);
   return value;
+}
+
+/**
+ * Refuses a document that contains itself: YAML can say so with an anchor and an alias inside it
+ * (`x: &a {b: *a}`), JSON cannot, and every later walk over such a document went round for ever, holding the
+ * process. Aliases that share a value without a loop are fine. An iterative depth-first search that marks
+ * the objects on the current path.
+ */
+function assertAcyclic(document: JsonObject): void {
+  const onPath = new Set<object>();
+  const done = new Set<object>();
+  // Each frame: an object and its children still to visit.
+  const stack: { value: object; children: object[] }[] = [];
+  const enter = (value: object) => {
+    onPath.add(value);
+    const children = Object.values(value).filter((c): c is object => c !== null && typeof c === "object");
+    stack.push({ value, children });
+  };
+  enter(document);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const child = frame.children.pop();
+    if (child === undefined) {
+      stack.pop();
+      onPath.delete(frame.value);
+      done.add(frame.value);
+    } else if (onPath.has(child)) {
+      throw new ApiDocumentError("The document contains itself (a YAML alias inside its own anchor)", "");
+    } else if (!done.has(child)) {
+      enter(child);
+    }
+  }
 }
 
 /**
