@@ -239,7 +239,8 @@ function stackPlan(
   type: "plan" | "addon",
 ): void {
   const plan = catalog.plans.get(planKey);
-  if (!plan || plan.archived) return;
+  // An archived plan is closed to new subscriptions (the API refuses them); those already on it keep it.
+  if (!plan) return;
   if (!plans.includes(planKey)) plans.push(planKey);
   for (const [featureKey, value] of plan.features) {
     const feature = catalog.features.get(featureKey);

@@ -25,7 +25,9 @@ export const FeatureBody = Type.Object(
     type: FeatureType,
     resetPeriod: Type.Optional(Nullable(ResetPeriod)),
     flagKey: Type.Optional(Nullable(Key)),
-    archived: Type.Optional(Type.Boolean()),
+    archived: Type.Optional(
+      Type.Boolean({ description: "Stops the feature granting: decisions answer FEATURE_ARCHIVED." }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -75,7 +77,12 @@ export const PlanBody = Type.Object(
         "Feature key → value: true/false for boolean, a number or null (unlimited) for limit, JSON for config",
     }),
     apiAccess: Type.Optional(Type.Array(ApiAccessBody, { maxItems: 100 })),
-    archived: Type.Optional(Type.Boolean()),
+    archived: Type.Optional(
+      Type.Boolean({
+        description:
+          "Closed to new subscriptions (as a base plan or an add-on); subscriptions already on it keep what it gives.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

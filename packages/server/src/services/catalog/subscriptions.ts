@@ -36,6 +36,8 @@ export const subscriptions: KindDefinition<Subscription, SubscriptionInput, Part
     for (const [i, key] of (doc.addOns ?? []).entries()) {
       const addOn = (await tx.get<Plan>("plan", key))!.data;
       if (addOn.kind !== "addon") invalid(`/addOns/${i}`, `Plan "${key}" is not an add-on.`);
+      if (addOn.archived && !before?.addOns?.includes(key))
+        invalid(`/addOns/${i}`, `Add-on "${key}" is archived: subscriptions cannot take it on.`);
     }
     // A trial with no end of its own lasts the plan's trial length.
     if (doc.status === "trialing" && !doc.trialEndAt && plan.trialDays) {
