@@ -88,6 +88,21 @@ describe("express middleware", () => {
     expect(res.statusCode).toBe(503);
   });
 
+  it("sends 500 when Tessera refuses the question itself, which asking again will not fix", async () => {
+    for (const [status, code, sent] of [
+      [400, "VALIDATION_FAILED", 500],
+      [401, "UNAUTHENTICATED", 500],
+      [429, "RATE_LIMITED", 503],
+    ] as const) {
+      const problem = { type: "t", title: "x", status, detail: "no", code, errors: [] };
+      const { res, nextCalls } = await run({ method: "GET", url: "/invoices", user }, () => {
+        throw new TesseraApiError(problem);
+      });
+      expect(nextCalls).toEqual([]);
+      expect(res.statusCode, code).toBe(sent);
+    }
+  });
+
   it("sends 503 when the answer is not a decision", async () => {
     const { res, nextCalls } = await run(
       { method: "GET", url: "/invoices", user },

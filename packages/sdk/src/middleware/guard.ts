@@ -73,18 +73,16 @@ export function createGuard<Req>(
     } catch (error) {
       // The app's own resolver failed: its bug, not Tessera's, so a 500 rather than a 503.
       options.onError?.(error, req);
-      return {
-        allow: false,
-        status: 500,
-        body: { error: "internal_error", message: "The request could not be authorized." },
-      };
+      return internalError();
     }
     let decision: Decision;
     try {
       decision = await check(request);
     } catch (error) {
       options.onError?.(error, req);
-      return unavailable();
+      // Tessera refused the question itself (a permission asked with no user, a revoked server key): the
+      // app's set-up is wrong, and asking again will not help, so a 500, not "try again later".
+      return refusedQuestion(error) ? internalError() : unavailable();
     }
     if (typeof decision !== "object" || decision === null || typeof decision.entitled !== "boolean") {
       options.onError?.(new TypeError("the entitlement check returned no decision"), req);
@@ -99,6 +97,20 @@ export function createGuard<Req>(
       body: { error: "access_denied", message, reason: decision.reason, decisionId: decision.decisionId },
     };
   };
+}
+
+function internalError(): GuardOutcome {
+  return {
+    allow: false,
+    status: 500,
+    body: { error: "internal_error", message: "The request could not be authorized." },
+  };
+}
+
+/** An answer with a 4xx status other than a timeout or a rate limit, which a retry may get past. */
+function refusedQuestion(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 function checker<Req>(options: RequireEntitlementOptions<Req>): Evaluate {
