@@ -260,12 +260,16 @@ for (const backend of testBackends()) {
         400,
         "VALIDATION_FAILED",
       );
-      expectProblem(
+      const none = expectProblem(
         await server.call("POST", "/v1/check", { subject: { tenantId: "acme" } }),
         400,
         "VALIDATION_FAILED",
       );
-      expectProblem(
+      // Each field error has a code, as every validation error does.
+      expect(none.errors).toEqual([
+        { pointer: "/", message: "give exactly one of feature, permission, route, entity", code: "oneOf" },
+      ]);
+      const noUser = expectProblem(
         await server.call("POST", "/v1/check", {
           subject: { tenantId: "acme" },
           permission: "invoices.read",
@@ -273,6 +277,13 @@ for (const backend of testBackends()) {
         400,
         "VALIDATION_FAILED",
       );
+      expect(noUser.errors).toEqual([
+        {
+          pointer: "/subject/userId",
+          message: "required for a permission or entity check",
+          code: "required",
+        },
+      ]);
       expectProblem(
         await server.call("POST", "/v1/check", {
           subject: { tenantId: "acme" },

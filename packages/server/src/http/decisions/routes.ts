@@ -28,14 +28,26 @@ function assertOneQuestion(check: CheckBodyType, pointer: string): void {
     throw new TesseraError(
       "VALIDATION_FAILED",
       "A check asks exactly one of feature, permission, route or entity.",
-      [{ pointer, message: "give exactly one of feature, permission, route, entity" }],
+      [
+        {
+          pointer: pointer || "/",
+          message: "give exactly one of feature, permission, route, entity",
+          code: "oneOf",
+        },
+      ],
     );
   }
   if ((check.permission !== undefined || check.entity !== undefined) && check.subject.userId === undefined) {
     throw new TesseraError(
       "VALIDATION_FAILED",
       "Permissions and entities are checked for a user: give subject.userId.",
-      [{ pointer: `${pointer}/subject/userId`, message: "required for a permission or entity check" }],
+      [
+        {
+          pointer: `${pointer}/subject/userId`,
+          message: "required for a permission or entity check",
+          code: "required",
+        },
+      ],
     );
   }
 }
