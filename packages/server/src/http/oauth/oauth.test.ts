@@ -218,6 +218,15 @@ for (const backend of testBackends()) {
         { authorization: `Bearer ${serverKey}` },
       );
       expect(byGateway.json()).toMatchObject({ active: true });
+      // A bad bearer credential is refused with a Bearer challenge (RFC 6749 §5.2, RFC 6750 §3).
+      const badBearer = await form(
+        "/oauth/introspect",
+        { token: accessToken },
+        { authorization: "Bearer nope" },
+      );
+      expect(badBearer.statusCode).toBe(401);
+      expect(badBearer.json()).toMatchObject({ error: "invalid_client" });
+      expect(badBearer.headers["www-authenticate"]).toBe('Bearer realm="tessera", error="invalid_token"');
       const garbage = await form("/oauth/introspect", { token: "not.a.jwt" }, basic(clientId, clientSecret));
       expect(garbage.json()).toEqual({ active: false });
       // Another client can neither see nor revoke it.

@@ -189,6 +189,12 @@ function sendOAuthError(error: FastifyError, request: FastifyRequest, reply: Fas
   const usedBasic = /^Basic\s/i.test(request.headers.authorization ?? "");
   if (oauthError.error === "invalid_client" && (usedBasic || oauthError instanceof BasicAuthError)) {
     reply.header("www-authenticate", 'Basic realm="tessera", charset="UTF-8"');
+  } else if (
+    oauthError.error === "invalid_client" &&
+    /^Bearer\s/i.test(request.headers.authorization ?? "")
+  ) {
+    // Introspection by a Tessera token: a refused bearer credential gets its own scheme's challenge.
+    reply.header("www-authenticate", 'Bearer realm="tessera", error="invalid_token"');
   }
   return reply.code(oauthError.status).type("application/json").send(oauthError.toBody());
 }
