@@ -49,7 +49,14 @@ export class Run {
   /** A `type:*` user matches only wildcard tuples, never a plain restriction. */
   userIsWildcard = false;
   readonly stack: number[] = [];
-  memo: Map<number, Outcome> | null = null;
+  /**
+   * Settled sub-checks: the outcome in the low two bits, and above them the height of the search below it
+   * (how many levels deeper than itself it went), so that a result is reused only where a fresh search from
+   * there would also have stayed within the depth limit.
+   */
+  memo: Map<number, number> | null = null;
+  /** The deepest level the current search has reached (see memo). */
+  deepest = 0;
   /** Bumped whenever a result depended on the path taken (a cycle or the depth limit); such results are not memoised. */
   taint = 0;
   /** Sub-checks the current question may still evaluate (RelationEngine.maxEvaluations); set at depth 0. */
@@ -120,10 +127,18 @@ export function checkRelation(run: Run, objectId: number, plan: RelationPlan, de
     );
     return ERROR;
   }
+  if (depth > run.deepest) run.deepest = depth;
   const memo = run.memo;
   if (memo !== null) {
     const known = memo.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      const reached = depth + (known >> 2);
+      // Deeper down than where it was settled, the same search would pass the limit: search again, and fail.
+      if (reached < run.engine.maxDepth) {
+        if (reached > run.deepest) run.deepest = reached;
+        return (known & 3) as Outcome;
+      }
+    }
   }
   const stack = run.stack;
   for (let i = 0; i < stack.length; i++) {
@@ -149,15 +164,19 @@ export function checkRelation(run: Run, objectId: number, plan: RelationPlan, de
   }
   stack.push(key);
   const taint = run.taint;
+  const deepestAbove = run.deepest;
+  run.deepest = depth;
   const trailLength = run.trail?.length ?? 0;
   const result = evalNode(run, objectId, plan, plan.node, depth);
   stack.pop();
+  const height = run.deepest - depth;
+  if (deepestAbove > run.deepest) run.deepest = deepestAbove;
   if (run.trail) {
     if (result === TRUE) run.trail.push(`${run.sym.objectName(objectId)}#${plan.relation}`);
     else run.trail.length = trailLength;
   } else if (taint === run.taint && result !== ERROR && (depth > 0 || memo !== null)) {
     if (run.memo === null) run.memo = new Map();
-    run.memo.set(key, result);
+    run.memo.set(key, result | (height << 2));
   }
   return result;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { check } from "./check";
 import { createEngine } from "./engine";
 import { listObjects } from "./list-objects";
 import { listUsers } from "./list-users";
@@ -68,5 +69,37 @@ describe("listUsers", () => {
         userFilters: [{ type: "group", relation: "member" }],
       }).users,
     ).toEqual(["group:g#member"]);
+  });
+});
+
+describe("listObjects and check agree at the depth limit", () => {
+  function chainOf(length: number) {
+    const store = new TupleStore();
+    const chain = Array.from({ length }, (_, i) => ({
+      object: `group:c${i}`,
+      relation: "member",
+      user: `group:c${i + 1}#member`,
+    }));
+    store.write([...chain, { object: `group:c${length}`, relation: "member", user: "user:deep" }]);
+    return createEngine(compileModel(DOCS_MODEL).model!, store);
+  }
+  const list = (engine: ReturnType<typeof chainOf>) =>
+    listObjects(engine, { type: "group", relation: "member", user: "user:deep", pageSize: 100 });
+  const ask = (engine: ReturnType<typeof chainOf>, i: number) =>
+    check(engine, { object: `group:c${i}`, relation: "member", user: "user:deep" });
+
+  it("fails as check does where a chain of groups runs past the limit", () => {
+    // Before, the list settled the near groups first and reused them for the far ones: it listed all 41,
+    // while check refused c0…c15 with RELATION_DEPTH_EXCEEDED.
+    const engine = chainOf(40);
+    expect(ask(engine, 15).error?.code).toBe("RELATION_DEPTH_EXCEEDED");
+    expect(ask(engine, 16).allowed).toBe(true);
+    expect(list(engine).error?.code).toBe("RELATION_DEPTH_EXCEEDED");
+  });
+
+  it("lists every group of a chain within the limit, as check allows each", () => {
+    const engine = chainOf(24);
+    expect(list(engine).objects).toHaveLength(25);
+    for (let i = 0; i <= 24; i++) expect(ask(engine, i).allowed, `group:c${i}`).toBe(true);
   });
 });
