@@ -254,7 +254,7 @@ export function usageRemediation(
   for (const { plan, kind, value } of feature.offers) {
     if (held.includes(plan) || (kind === "addon" && !active)) continue;
     const own = value as number | null;
-    const allowed = kind === "base" || own === null || current === null ? own : current + own;
+    const allowed = kind === "base" || own === null || current === null ? own : addLimits(current, own);
     if (allowed === null || allowed >= requested) plans.push(plan);
   }
   return plans.length > 0 ? { plans } : undefined;
@@ -269,6 +269,15 @@ function compilePlan(plan: Plan): CompiledPlan {
     apiAccess: plan.apiAccess ?? [],
     sources: { plan: frozenSource("plan", plan.key), addon: frozenSource("addon", plan.key) },
   };
+}
+
+/**
+ * Two limits added up, as a person would: 0.7 + 0.1 is 0.8, where binary floating point makes it
+ * 0.7999999999999999 and refuses a request for exactly 0.8. Fifteen significant digits are all a double holds
+ * exactly in decimal, so rounding there drops only the error of the addition.
+ */
+export function addLimits(a: number, b: number): number {
+  return Number((a + b).toPrecision(15));
 }
 
 /** Whether a plan or grant value gives access at all: `false` and a zero limit do not. */

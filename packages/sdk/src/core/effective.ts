@@ -1,5 +1,5 @@
 import type { Catalog, PlanBundle } from "./catalog";
-import { frozenSource, grants as valueGrants } from "./catalog";
+import { addLimits, frozenSource, grants as valueGrants } from "./catalog";
 import type { DecisionSource } from "./decision";
 import type { CompiledGrant, CompiledSubscription, TenantEntry } from "./snapshot";
 import type { ApiAccess, Feature, FeatureValue } from "./types";
@@ -299,5 +299,5 @@ function combine(
   if (a === null || b === null) return null;
   const x = typeof a === "number" ? a : 0;
   const y = typeof b === "number" ? b : 0;
-  return mode === "add" ? x + y : Math.max(x, y);
+  return mode === "add" ? addLimits(x, y) : Math.max(x, y);
 }

@@ -179,7 +179,12 @@ function checkFeature(context: Context, key: string): Decision {
       snapshot,
       "FEATURE_NOT_IN_PLAN",
       feature.notInPlan,
-      requested === undefined ? feature.remediation : usageRemedy(feature, requested, effective),
+      // A grant overrides the plans, so no plan unlocks what a grant of nothing holds back.
+      entitlement?.source?.type === "grant"
+        ? undefined
+        : requested === undefined
+          ? feature.remediation
+          : usageRemedy(feature, requested, effective),
     );
   }
 
@@ -201,7 +206,7 @@ function checkFeature(context: Context, key: string): Decision {
         "USAGE_LIMIT_EXCEEDED",
         `Requested ${requested} of "${key}" exceeds the limit of ${limit}.`,
         entitlement.source,
-        usageRemedy(feature, requested, effective),
+        entitlement.source?.type === "grant" ? undefined : usageRemedy(feature, requested, effective),
       );
       d.value = limit;
       d.limit = limit;

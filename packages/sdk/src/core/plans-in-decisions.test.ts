@@ -24,6 +24,7 @@ function compile(subscriptions: Subscription[], grants: Grant[] = []): Snapshot 
       { key: "sso", name: "SSO", type: "boolean" },
       { key: "seats", name: "Seats", type: "limit" },
       { key: "theme", name: "Theme", type: "config" },
+      { key: "storage", name: "Storage (TB)", type: "limit" },
     ],
     permissions: [],
     roles: [],
@@ -34,6 +35,8 @@ function compile(subscriptions: Subscription[], grants: Grant[] = []): Snapshot 
       plan("red", "addon", { theme: { color: "red" } }),
       plan("more-seats", "addon", { seats: 5 }),
       plan("unlimited-seats", "addon", { seats: null }),
+      plan("disk", "base", { storage: 0.7 }),
+      plan("more-disk", "addon", { storage: 0.1 }),
     ],
     flags: [],
     routes: [],
@@ -146,5 +149,48 @@ describe("remediation names the plans that would allow what was asked", () => {
     expect(
       remedy(compile([subscription("s1", "team", ["unlimited-seats"])]), "seats", 1_000),
     ).toBeUndefined();
+  });
+
+  it("no plan, where a grant overrides the plans with a lower value or none", () => {
+    const lower = compile(
+      [subscription("s1", "team")],
+      [{ id: "g", tenantId: "acme", featureKey: "seats", value: 5 }],
+    );
+    const exceeded = evaluate(lower, {
+      subject: { tenantId: "acme" },
+      feature: "seats",
+      requestedUsage: 8,
+      at: NOW,
+    });
+    expect(exceeded).toMatchObject({ reason: "USAGE_LIMIT_EXCEEDED", limit: 5, remediation: undefined });
+    const none = compile(
+      [subscription("s1", "team")],
+      [{ id: "g", tenantId: "acme", featureKey: "seats", value: 0 }],
+    );
+    expect(evaluate(none, { subject: { tenantId: "acme" }, feature: "seats", at: NOW })).toMatchObject({
+      reason: "FEATURE_NOT_IN_PLAN",
+      remediation: undefined,
+    });
+  });
+});
+
+describe("limits that add up", () => {
+  it("add as decimals: 0.7 and an add-on's 0.1 allow exactly 0.8", () => {
+    // In binary floating point the sum was 0.7999999999999999, and 0.8 was refused.
+    const snapshot = compile([subscription("s1", "disk", ["more-disk"])]);
+    const d = evaluate(snapshot, {
+      subject: { tenantId: "acme" },
+      feature: "storage",
+      requestedUsage: 0.8,
+      at: NOW,
+    });
+    expect(d).toMatchObject({ entitled: true, limit: 0.8 });
+    const over = evaluate(compile([subscription("s1", "disk")]), {
+      subject: { tenantId: "acme" },
+      feature: "storage",
+      requestedUsage: 0.8,
+      at: NOW,
+    });
+    expect(over.remediation).toEqual({ plans: ["more-disk"] });
   });
 });

@@ -19,7 +19,12 @@ export async function runCheck(flags: {
     if (!method || !path) throw new Error('--route takes "METHOD /path"');
     body.route = { method, path };
   }
-  if (flags.usage !== undefined) body.requestedUsage = Number(flags.usage);
+  if (flags.usage !== undefined) {
+    // Number("") is 0: an empty --usage would ask about nothing rather than fail.
+    const usage = flags.usage.trim() === "" ? Number.NaN : Number(flags.usage);
+    if (!Number.isFinite(usage)) throw new Error("--usage takes a number");
+    body.requestedUsage = usage;
+  }
   if (flags.at) body.at = flags.at;
   const response = await fetch(new URL("/v1/check", flags.url), {
     method: "POST",
