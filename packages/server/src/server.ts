@@ -84,6 +84,8 @@ export async function createTessera(
   await services.apiKeys.start(poll);
   await services.oauth.signingKeys.start(poll);
   services.oauth.start();
+  // The catalog, subjects and relationships likewise: other servers' writes reach this one's decisions.
+  if (poll.poll) services.snapshots.follow();
   const bootstrap = await services.environments.bootstrap();
   await services.environments.warm();
   const app = await buildApp({ services, logger: config.logger ?? false, bodyLimit: config.bodyLimit });

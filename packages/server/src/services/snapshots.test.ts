@@ -44,6 +44,37 @@ for (const backend of testBackends()) {
       }
     });
 
+    it("follows the writes of another server on the same database", async () => {
+      // Two registries on one store stand for two servers on one database. Before, B saw A's writes only
+      // when a write of its own revealed the gap, and a server that took no writes never did.
+      const a = new SnapshotRegistry(store);
+      const b = new SnapshotRegistry(store);
+      await Promise.all([a.get(env), b.get(env)]);
+      const seen = (registry: SnapshotRegistry, id: string) =>
+        evaluate(registry.current(env)!, { subject: { tenantId: id }, feature: "x" }).reason !==
+        "TENANT_NOT_FOUND";
+      await write(a, "by-a-1");
+      await write(a, "by-a-2");
+      expect(seen(b, "by-a-1")).toBe(false);
+      await b.catchUp();
+      expect(seen(b, "by-a-1") && seen(b, "by-a-2")).toBe(true);
+      expect(b.current(env)!.revision).toBe(a.current(env)!.revision);
+      // A deletion too, and on its own, on a timer.
+      b.follow(20);
+      try {
+        await store
+          .write(env, "test", (tx) => tx.delete("tenant", "by-a-1"))
+          .then((r) => a.applyWrite(env, r.revision, r.changes));
+        const deadline = Date.now() + 5_000;
+        while (seen(b, "by-a-1") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(seen(b, "by-a-1")).toBe(false);
+        expect(seen(b, "by-a-2")).toBe(true);
+      } finally {
+        b.close();
+        a.close();
+      }
+    });
+
     it("answers each environment from its own snapshot, asked in turns", async () => {
       const other = "env_snap_other";
       await store.createEnvironment({ id: other, key: "snap-other", name: "Snap other" });

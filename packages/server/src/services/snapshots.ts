@@ -1,6 +1,6 @@
 import { type Change, type EnvironmentState, type ResourceKind, Snapshot } from "@tessera/sdk/core";
 import type { ChangeRecord, Store, StoredResource, EnvironmentState as StoredState } from "../storage/store";
-import { reportBackgroundFailure } from "./every";
+import { every, type Periodic, reportBackgroundFailure } from "./every";
 
 /**
  * Keeps state derived beside a snapshot (the relationship engine) in step with it. `loaded` runs after a
@@ -50,6 +50,12 @@ const GAP_RELOAD_MS = 1_000;
  * sees its write in the next decision as usual.
  */
 const RELEASE_AFTER_FAILED_LOADS = 3;
+
+/** How often a server on a database other servers write too reads the changes they made (`follow`). */
+export const FOLLOW_MS = 1_000;
+
+/** Change records read per environment and turn; a turn that finds more reloads the snapshot instead. */
+const FOLLOW_PAGE = 1_000;
 
 export interface SnapshotRegistryOptions {
   /** The wait before a reload that a gap or a failure calls for (GAP_RELOAD_MS); tests shorten it. */
@@ -138,7 +144,48 @@ export class SnapshotRegistry {
     this.listeners.push(listener);
   }
 
+  private follower: Periodic | undefined;
+
+  /**
+   * Follows the writes of other servers on the same database: every `ms`, each loaded snapshot takes the
+   * change records committed after its revision, in revision order, as if this server had made them. Without
+   * it a server saw another's writes only when a write of its own revealed a gap in the revisions, and a
+   * server that took no writes answered from the state it started with.
+   */
+  follow(ms = FOLLOW_MS): void {
+    this.follower ??= every(ms, "reading other servers' writes", () => this.catchUp());
+  }
+
+  /** One turn of `follow`: applies what other servers committed since each loaded snapshot's revision. */
+  async catchUp(): Promise<void> {
+    for (const [environmentId, entry] of this.entries) {
+      const snapshot = entry.snapshot;
+      if (snapshot === undefined || entry.loading !== undefined) continue;
+      const records = await this.store.listChanges(environmentId, {
+        afterRevision: snapshot.revision,
+        limit: FOLLOW_PAGE,
+      });
+      if (records.length === 0) continue;
+      if (records.length === FOLLOW_PAGE) {
+        // A page may end inside a revision; after this much change a reload is as cheap anyway.
+        await this.reload(environmentId);
+        continue;
+      }
+      const byRevision = new Map<number, ChangeRecord[]>();
+      for (const record of records) {
+        const list = byRevision.get(record.revision);
+        if (list) list.push(record);
+        else byRevision.set(record.revision, [record]);
+      }
+      for (const [revision, changes] of byRevision) entry.pending.set(revision, changes.map(toChange));
+      // A reload may have started while the records were read: it drains the queue itself.
+      if (entry.loading === undefined) this.drain(environmentId, entry);
+    }
+  }
+
   close(): void {
+    this.follower?.stop();
+    this.follower = undefined;
     for (const entry of this.entries.values()) clearTimeout(entry.gapTimer);
   }
 
