@@ -37,6 +37,26 @@ describe("Tessera's own API description", () => {
     expect(schema.additionalProperties).toBe(false);
   });
 
+  it("documents the success status of every relationship operation (201 creates, 204 deletes)", async () => {
+    const doc = (await server.call("GET", "/openapi.json", undefined, null)).json();
+    const undocumented: string[] = [];
+    for (const [path, item] of Object.entries(
+      doc.paths as Record<string, Record<string, { responses?: object }>>,
+    )) {
+      if (!path.includes("relationships") && !path.startsWith("/resources/")) continue;
+      for (const [method, op] of Object.entries(item)) {
+        const codes = Object.keys(op.responses ?? {});
+        const success = method === "delete" ? "204" : codes.includes("201") ? "201" : "200";
+        if (!codes.includes(success) || codes.includes("default")) undocumented.push(`${method} ${path}`);
+      }
+    }
+    expect(undocumented).toEqual([]);
+    expect(Object.keys(doc.paths["/v1/relationships/entity-types"].post.responses)).toContain("201");
+    expect(Object.keys(doc.paths["/resources/entity-types/v1/{key}/relations"].post.responses)).toContain(
+      "201",
+    );
+  });
+
   it("is browsable at /docs", async () => {
     const response = await server.tessera.app.inject({ method: "GET", url: "/docs/" });
     expect(response.statusCode).toBe(200);

@@ -29,6 +29,7 @@ import {
 import type { CheckInput, TupleWriteInput } from "../../services/relationships/relationship-service";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
+import { answers } from "./answers";
 
 type EntityType = relations.SeedEntityType;
 type Body<T> = { body: T };
@@ -43,12 +44,27 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
 
   app.get(
     `${base}/model`,
-    { onRequest: manage, schema: { operationId: "getRelationshipModel", tags } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "getRelationshipModel",
+        tags,
+        response: answers(200, "The model, as DSL, JSON and entity types"),
+      },
+    },
     (req) => models.get(principalOf(req).environmentId),
   );
   app.put(
     `${base}/model`,
-    { onRequest: manage, schema: { operationId: "putRelationshipModel", tags, body: ModelBody } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "putRelationshipModel",
+        tags,
+        response: answers(200, "The model as stored"),
+        body: ModelBody,
+      },
+    },
     (req) => {
       const p = principalOf(req);
       return models.put(p.environmentId, p.tokenId, req.body as { dsl?: string; model?: never });
@@ -61,23 +77,49 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
     return models.editEntityTypes(p.environmentId, p.tokenId, fn);
   };
   const types = `${base}/entity-types`;
-  app.get(types, { onRequest: manage, schema: { operationId: "listEntityTypes", tags } }, async (req) => ({
-    items: await models.entityTypes(principalOf(req).environmentId),
-  }));
+  app.get(
+    types,
+    {
+      onRequest: manage,
+      schema: { operationId: "listEntityTypes", tags, response: answers(200, "The entity types") },
+    },
+    async (req) => ({
+      items: await models.entityTypes(principalOf(req).environmentId),
+    }),
+  );
   app.post(
     types,
-    { onRequest: manage, schema: { operationId: "createEntityType", tags, body: EntityTypeBody } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "createEntityType",
+        tags,
+        response: answers(201, "The entity type, created"),
+        body: EntityTypeBody,
+      },
+    },
     async (req, reply) =>
       reply.code(201).send(await edit(req, (t) => createEntityType(t, (req as Body<EntityType>).body))),
   );
   app.get(
     `${types}/:key`,
-    { onRequest: manage, schema: { operationId: "getEntityType", tags, params: KeyParams } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "getEntityType",
+        tags,
+        response: answers(200, "The entity type"),
+        params: KeyParams,
+      },
+    },
     async (req) => findEntityType(await models.entityTypes(principalOf(req).environmentId), key(req)),
   );
   app.delete(
     `${types}/:key`,
-    { onRequest: manage, schema: { operationId: "deleteEntityType", tags, params: KeyParams } },
+    {
+      onRequest: manage,
+      schema: { operationId: "deleteEntityType", tags, response: answers(204, "Deleted"), params: KeyParams },
+    },
     async (req, reply) => {
       await edit(req, (t) => deleteEntityType(t, key(req)));
       return reply.code(204).send();
@@ -85,7 +127,15 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
   );
   app.get(
     `${types}/:key/relations`,
-    { onRequest: manage, schema: { operationId: "listEntityTypeRelations", tags, params: KeyParams } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "listEntityTypeRelations",
+        tags,
+        response: answers(200, "The type's relations"),
+        params: KeyParams,
+      },
+    },
     async (req) => ({
       items:
         findEntityType(await models.entityTypes(principalOf(req).environmentId), key(req)).relations ?? [],
@@ -95,7 +145,13 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
     `${types}/:key/relations`,
     {
       onRequest: manage,
-      schema: { operationId: "createEntityTypeRelation", tags, params: KeyParams, body: RelationDef },
+      schema: {
+        operationId: "createEntityTypeRelation",
+        tags,
+        response: answers(201, "The relation, created or replaced"),
+        params: KeyParams,
+        body: RelationDef,
+      },
     },
     async (req, reply) => {
       const rel = (req as Body<{ key: string; subjectEntityTypeKeys: string[] }>).body;
@@ -104,7 +160,15 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
   );
   app.get(
     `${types}/:key/relations/:relationKey`,
-    { onRequest: manage, schema: { operationId: "getEntityTypeRelation", tags, params: KeyRelationParams } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "getEntityTypeRelation",
+        tags,
+        response: answers(200, "The relation"),
+        params: KeyRelationParams,
+      },
+    },
     async (req) => {
       const { key: k, relationKey } = req.params as { key: string; relationKey: string };
       const et = findEntityType(await models.entityTypes(principalOf(req).environmentId), k);
@@ -117,7 +181,12 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
     `${types}/:key/relations/:relationKey`,
     {
       onRequest: manage,
-      schema: { operationId: "deleteEntityTypeRelation", tags, params: KeyRelationParams },
+      schema: {
+        operationId: "deleteEntityTypeRelation",
+        tags,
+        response: answers(204, "Deleted"),
+        params: KeyRelationParams,
+      },
     },
     async (req, reply) => {
       const { relationKey } = req.params as { relationKey: string };
@@ -127,14 +196,30 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
   );
   app.get(
     `${types}/:key/actions`,
-    { onRequest: manage, schema: { operationId: "listEntityTypeActions", tags, params: KeyParams } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "listEntityTypeActions",
+        tags,
+        response: answers(200, "The type's actions"),
+        params: KeyParams,
+      },
+    },
     async (req) => ({
       items: findEntityType(await models.entityTypes(principalOf(req).environmentId), key(req)).actions ?? [],
     }),
   );
   app.get(
     `${types}/:key/actions/:actionKey`,
-    { onRequest: manage, schema: { operationId: "getEntityTypeAction", tags, params: KeyActionParams } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "getEntityTypeAction",
+        tags,
+        response: answers(200, "The action"),
+        params: KeyActionParams,
+      },
+    },
     async (req) => {
       const { key: k, actionKey } = req.params as { key: string; actionKey: string };
       const et = findEntityType(await models.entityTypes(principalOf(req).environmentId), k);
@@ -147,7 +232,13 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
     `${types}/:key/actions/:actionKey`,
     {
       onRequest: manage,
-      schema: { operationId: "putEntityTypeAction", tags, params: KeyActionParams, body: ActionPutBody },
+      schema: {
+        operationId: "putEntityTypeAction",
+        tags,
+        response: answers(200, "The action as stored"),
+        params: KeyActionParams,
+        body: ActionPutBody,
+      },
     },
     (req) => {
       const { actionKey } = req.params as { actionKey: string };
@@ -157,7 +248,15 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
   );
   app.delete(
     `${types}/:key/actions/:actionKey`,
-    { onRequest: manage, schema: { operationId: "deleteEntityTypeAction", tags, params: KeyActionParams } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "deleteEntityTypeAction",
+        tags,
+        response: answers(204, "Deleted"),
+        params: KeyActionParams,
+      },
+    },
     async (req, reply) => {
       const { actionKey } = req.params as { actionKey: string };
       await edit(req, (t) => deleteAction(t, key(req), actionKey));
@@ -167,7 +266,15 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
 
   app.post(
     `${base}/tuples/write`,
-    { onRequest: manage, schema: { operationId: "writeTuples", tags, body: TupleWriteBody } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "writeTuples",
+        tags,
+        response: answers(200, "The revision the write made"),
+        body: TupleWriteBody,
+      },
+    },
     (req) => {
       const p = principalOf(req);
       return relationships.writeTuples(p.environmentId, p.tokenId, req.body as TupleWriteInput);
@@ -175,18 +282,42 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
   );
   app.get(
     `${base}/tuples`,
-    { onRequest: manage, schema: { operationId: "listTuples", tags, querystring: TupleListQuery } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "listTuples",
+        tags,
+        response: answers(200, "A page of tuples"),
+        querystring: TupleListQuery,
+      },
+    },
     (req) => relationships.listTuples(principalOf(req).environmentId, req.query as never),
   );
 
   app.post(
     `${base}/check`,
-    { onRequest: decide, schema: { operationId: "checkRelation", tags, body: CheckBody } },
+    {
+      onRequest: decide,
+      schema: {
+        operationId: "checkRelation",
+        tags,
+        response: answers(200, "Whether the user has the relation"),
+        body: CheckBody,
+      },
+    },
     (req) => relationships.check(principalOf(req).environmentId, req.body as CheckInput),
   );
   app.post(
     `${base}/check/batch`,
-    { onRequest: decide, schema: { operationId: "batchCheckRelations", tags, body: BatchCheckBody } },
+    {
+      onRequest: decide,
+      schema: {
+        operationId: "batchCheckRelations",
+        tags,
+        response: answers(200, "One answer per check, in order"),
+        body: BatchCheckBody,
+      },
+    },
     (req) => {
       const body = req.body as { checks: CheckInput[]; atLeastRevision?: number };
       return relationships.batchCheck(principalOf(req).environmentId, body.checks, body.atLeastRevision);
@@ -194,17 +325,41 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
   );
   app.post(
     `${base}/list-objects`,
-    { onRequest: decide, schema: { operationId: "listObjects", tags, body: ListObjectsBody } },
+    {
+      onRequest: decide,
+      schema: {
+        operationId: "listObjects",
+        tags,
+        response: answers(200, "A page of the objects"),
+        body: ListObjectsBody,
+      },
+    },
     (req) => relationships.listObjects(principalOf(req).environmentId, req.body as never),
   );
   app.post(
     `${base}/list-users`,
-    { onRequest: decide, schema: { operationId: "listRelationshipUsers", tags, body: ListUsersBody } },
+    {
+      onRequest: decide,
+      schema: {
+        operationId: "listRelationshipUsers",
+        tags,
+        response: answers(200, "The users"),
+        body: ListUsersBody,
+      },
+    },
     (req) => relationships.listUsers(principalOf(req).environmentId, req.body as never),
   );
   app.post(
     `${base}/expand`,
-    { onRequest: decide, schema: { operationId: "expandRelation", tags, body: ExpandBody } },
+    {
+      onRequest: decide,
+      schema: {
+        operationId: "expandRelation",
+        tags,
+        response: answers(200, "One level of the userset tree"),
+        body: ExpandBody,
+      },
+    },
     (req) => relationships.expand(principalOf(req).environmentId, req.body as never),
   );
 }

@@ -3,6 +3,7 @@ import { KeyActionParams, KeyParams, SeedActionBody, SeedRelationsBody } from ".
 import { deleteAction, putAction, upsertRelations } from "../../services/relationships/entity-types";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
+import { answers } from "./answers";
 
 type RelationKeys = (string | { fromRelation: string; toAction: string })[];
 
@@ -20,7 +21,13 @@ export function registerSeedRelationshipRoutes(app: FastifyInstance, services: S
     `${base}/relations`,
     {
       onRequest: manage,
-      schema: { operationId: "seedCreateRelations", tags, params: KeyParams, body: SeedRelationsBody },
+      schema: {
+        operationId: "seedCreateRelations",
+        tags,
+        response: answers(201, "The relations, created"),
+        params: KeyParams,
+        body: SeedRelationsBody,
+      },
     },
     async (req, reply) => {
       const p = principalOf(req);
@@ -43,7 +50,13 @@ export function registerSeedRelationshipRoutes(app: FastifyInstance, services: S
     `${base}/actions/:actionKey`,
     {
       onRequest: manage,
-      schema: { operationId: "seedPutAction", tags, params: KeyActionParams, body: SeedActionBody },
+      schema: {
+        operationId: "seedPutAction",
+        tags,
+        response: answers(200, "The action as stored"),
+        params: KeyActionParams,
+        body: SeedActionBody,
+      },
     },
     async (req) => {
       const p = principalOf(req);
@@ -63,7 +76,15 @@ export function registerSeedRelationshipRoutes(app: FastifyInstance, services: S
 
   app.delete(
     `${base}/actions/:actionKey`,
-    { onRequest: manage, schema: { operationId: "seedDeleteAction", tags, params: KeyActionParams } },
+    {
+      onRequest: manage,
+      schema: {
+        operationId: "seedDeleteAction",
+        tags,
+        response: answers(204, "Deleted"),
+        params: KeyActionParams,
+      },
+    },
     async (req, reply) => {
       const p = principalOf(req);
       const { key, actionKey } = req.params as { key: string; actionKey: string };
