@@ -223,8 +223,8 @@ function checkFeature(context: Context, key: string): Decision {
 }
 
 /**
- * The plans that would allow `requested` of a limit feature to this tenant. An add-on adds to what its plans
- * give (a grant's higher value is not something an add-on raises).
+ * The plans that would allow `requested` of a limit feature to this tenant, whose limit comes from its plans
+ * (where it comes from a grant, no plan can change it): an add-on adds to what the plans give.
  */
 function usageRemedy(feature: CompiledFeature, requested: number, effective: Effective) {
   const fromPlans = effective.entitlements[feature.ordinal]?.value;
