@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import { createTessera } from "../server";
+import { createTessera, type Tessera } from "../server";
 
 export async function runServe(config: Config): Promise<void> {
   const tessera = await createTessera({
@@ -10,7 +10,16 @@ export async function runServe(config: Config): Promise<void> {
       redact: ["req.headers.authorization", "req.headers.cookie", "token", "secret"],
     },
   });
-  const address = await tessera.app.listen({ host: config.host, port: config.port });
+  let address: string;
+  try {
+    address = await tessera.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // The first start has already made the token, and the next start is no longer a first: shown now, or
+    // never (the port was taken, say).
+    if (tessera.bootstrap) console.log(firstStart(tessera.bootstrap, undefined).join("\n"));
+    await tessera.close();
+    throw error;
+  }
   const storage = config.databaseUrl ? "PostgreSQL" : `PGlite in ${config.dataDir}`;
   // One write, so whoever waits for "listening" (a supervisor, the end-to-end tests) has the token too:
   // line by line, a reader on the pipe could see the first line before the rest.
@@ -18,17 +27,7 @@ export async function runServe(config: Config): Promise<void> {
     `Tessera listening on ${address} (storage: ${storage})`,
     `  API docs: ${address}/docs   OpenAPI: ${address}/openapi.json`,
   ];
-  if (tessera.bootstrap) {
-    const { environment, token } = tessera.bootstrap;
-    lines.push(
-      "",
-      `First start: created environments "development" and "production".`,
-      `Management token for "${environment.key}" (shown once, store it now):`,
-      `  ${token}`,
-      "",
-      `Try: curl -H "Authorization: Bearer ${token}" ${address}/v1/features`,
-    );
-  }
+  if (tessera.bootstrap) lines.push("", ...firstStart(tessera.bootstrap, address));
   console.log(lines.join("\n"));
   const stop = async (signal: string) => {
     tessera.app.log.info({ signal }, "shutting down");
@@ -37,4 +36,17 @@ export async function runServe(config: Config): Promise<void> {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** What a first start says: the environments it made, and the management token, shown this once. */
+function firstStart(bootstrap: NonNullable<Tessera["bootstrap"]>, address: string | undefined): string[] {
+  const { environment, token } = bootstrap;
+  const lines = [
+    `First start: created environments "development" and "production".`,
+    `Management token for "${environment.key}" (shown once, store it now):`,
+    `  ${token}`,
+  ];
+  if (address !== undefined)
+    lines.push("", `Try: curl -H "Authorization: Bearer ${token}" ${address}/v1/features`);
+  return lines;
 }

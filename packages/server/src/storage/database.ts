@@ -27,7 +27,17 @@ export interface OpenDatabase {
 const INT8_OID = 20;
 
 export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
-  if (options.url && /^postgres(ql)?:\/\//.test(options.url)) return openPostgres(options.url, options);
+  if (options.url) {
+    // A typo here used to fall through to the embedded database, while the server said PostgreSQL.
+    if (!/^postgres(ql)?:\/\//.test(options.url)) {
+      const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(options.url)?.[1];
+      // Only the scheme: the rest of a URL may hold a password.
+      throw new Error(
+        `The database URL must start with postgres:// or postgresql:// (it starts with ${scheme === undefined ? "no scheme" : `${scheme}:`}).`,
+      );
+    }
+    return openPostgres(options.url, options);
+  }
   return openPGlite(options.dataDir ?? "memory://", options.schema);
 }
 
