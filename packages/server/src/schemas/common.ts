@@ -46,3 +46,13 @@ export const ProblemSchema = Type.Object(
   },
   { $id: "Problem", description: "RFC 9457 problem details with a stable code" },
 );
+
+/** The problems a management operation may answer with, for a route's `response`. */
+export const ProblemResponses = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  422: ProblemSchema,
+};

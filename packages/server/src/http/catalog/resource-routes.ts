@@ -1,7 +1,7 @@
 import { type TObject, Type } from "@sinclair/typebox";
 import type { ResourceKind } from "@tessera/sdk/core";
 import type { FastifyInstance } from "fastify";
-import { Metadata, Page, PageQuery, ProblemSchema } from "../../schemas/common";
+import { Metadata, Page, PageQuery, ProblemResponses } from "../../schemas/common";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
@@ -19,14 +19,7 @@ export interface ResourceRoutes {
   singular: string;
 }
 
-const errors = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema,
-};
+const errors = ProblemResponses;
 
 /** The five routes every resource kind has, generated from its schemas so docs and validation agree. */
 export function registerResourceRoutes(app: FastifyInstance, services: Services, spec: ResourceRoutes): void {

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { PageQuery, ProblemSchema } from "../../schemas/common";
+import { PageQuery, ProblemResponses } from "../../schemas/common";
 import {
   ApiKeyCreateBody,
   type ApiKeyCreateBodyType,
@@ -20,15 +20,7 @@ import {
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
-const errors = {
-  201: Type.Unknown(),
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema,
-};
+const errors = { 201: Type.Unknown(), ...ProblemResponses };
 
 /** Applications, their client secrets and API keys (manage), and key verification for gateways (decide). */
 export function registerCredentialRoutes(app: FastifyInstance, services: Services): void {
@@ -36,6 +28,8 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
   const manage = requireRight(tokens, "manage");
   const decide = requireRight(tokens, "decide");
   const env = (request: Parameters<typeof principalOf>[0]) => principalOf(request).environmentId;
+  /** Who made a change: the caller's token, as the change record names it. */
+  const actor = (request: Parameters<typeof principalOf>[0]) => principalOf(request).tokenId;
   const tags = ["applications"];
 
   app.post(
@@ -47,6 +41,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     async (request, reply) => {
       const { application, clientSecret } = await applications.create(
         env(request),
+        actor(request),
         request.body as ApplicationCreateBodyType,
       );
       // The secret is in this response and nowhere else, ever.
@@ -92,6 +87,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     async (request) =>
       applications.update(
         env(request),
+        actor(request),
         (request.params as { id: string }).id,
         request.body as ApplicationPatchBodyType,
       ),
@@ -103,7 +99,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
       onRequest: manage,
       schema: { operationId: "revokeApplication", tags, params: ApplicationParams, response: errors },
     },
-    async (request) => applications.revoke(env(request), (request.params as { id: string }).id),
+    async (request) => applications.revoke(env(request), actor(request), (request.params as { id: string }).id),
   );
 
   app.post(
@@ -121,6 +117,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     async (request) => {
       const { application, clientSecret } = await applications.rotateSecret(
         env(request),
+        actor(request),
         (request.params as { id: string }).id,
         (request.body as { gracePeriodSeconds: number }).gracePeriodSeconds,
       );
@@ -145,6 +142,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     async (request, reply) => {
       const { apiKey, key } = await apiKeys.create(
         env(request),
+        actor(request),
         (request.params as { id: string }).id,
         request.body as ApiKeyCreateBodyType,
       );
@@ -194,7 +192,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     },
     async (request) => {
       const { id, keyId } = request.params as { id: string; keyId: string };
-      return apiKeys.update(env(request), id, keyId, request.body as ApiKeyPatchBodyType);
+      return apiKeys.update(env(request), actor(request), id, keyId, request.body as ApiKeyPatchBodyType);
     },
   );
 
@@ -206,7 +204,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     },
     async (request) => {
       const { id, keyId } = request.params as { id: string; keyId: string };
-      return apiKeys.revoke(env(request), id, keyId);
+      return apiKeys.revoke(env(request), actor(request), id, keyId);
     },
   );
 
@@ -226,6 +224,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
       const { id, keyId } = request.params as { id: string; keyId: string };
       const { apiKey, key, previous } = await apiKeys.rotate(
         env(request),
+        actor(request),
         id,
         keyId,
         (request.body as { gracePeriodSeconds: number }).gracePeriodSeconds,

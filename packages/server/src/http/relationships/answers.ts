@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { ProblemSchema } from "../../schemas/common";
+import { ProblemResponses } from "../../schemas/common";
 
 /**
  * What a relationship operation answers, for the OpenAPI document: its success status (201 for a create,
@@ -8,11 +8,6 @@ import { ProblemSchema } from "../../schemas/common";
 export function answers(status: 200 | 201 | 204, description: string) {
   return {
     [status]: status === 204 ? Type.Null({ description }) : Type.Unknown({ description }),
-    400: ProblemSchema,
-    401: ProblemSchema,
-    403: ProblemSchema,
-    404: ProblemSchema,
-    409: ProblemSchema,
-    422: ProblemSchema,
+    ...ProblemResponses,
   };
 }
