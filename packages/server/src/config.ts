@@ -10,6 +10,8 @@ export interface Config {
   bodyLimit: number;
   /** The OAuth issuer and the base of its endpoints' URLs. */
   publicUrl: string;
+  /** Redis URL for change notifications between servers on one database; when absent, the poll alone. */
+  redisUrl: string | undefined;
 }
 
 /** Every setting, its environment variable and its default. The README's table is made from this list. */
@@ -57,6 +59,13 @@ export const SETTINGS = [
     default: "",
     help: "The URL clients reach the server at: the OAuth issuer; empty: http://<host>:<port>",
   },
+  {
+    key: "redisUrl",
+    env: "TESSERA_REDIS_URL",
+    flag: "--redis-url <url>",
+    default: "",
+    help: "Redis URL: servers on one database tell each other of writes at once; empty: they poll each second",
+  },
 ] as const;
 
 type SettingKey = (typeof SETTINGS)[number]["key"];
@@ -80,5 +89,6 @@ export function loadConfig(flags: Partial<Record<SettingKey, string>> = {}, env 
     logLevel: value("logLevel"),
     bodyLimit,
     publicUrl: (value("publicUrl") || `http://${value("host")}:${port}`).replace(/\/+$/, ""),
+    redisUrl: value("redisUrl") || undefined,
   };
 }

@@ -4,6 +4,7 @@ import { buildApp } from "./http/app";
 import type { Services } from "./http/services";
 import { ApiService } from "./services/apis/api-service";
 import { CatalogService } from "./services/catalog/catalog-service";
+import { RedisChangeNotifier } from "./services/change-notifier";
 import { ChangeService } from "./services/changes";
 import { ApiKeyService } from "./services/credentials/api-keys";
 import { ApplicationService } from "./services/credentials/applications";
@@ -14,7 +15,7 @@ import { SigningKeyService } from "./services/oauth/signing-keys";
 import { RelationshipModelService } from "./services/relationships/model-service";
 import { RelationIndex } from "./services/relationships/relation-index";
 import { RelationshipService } from "./services/relationships/relationship-service";
-import { SnapshotRegistry } from "./services/snapshots";
+import { type ChangeNotifier, SnapshotRegistry } from "./services/snapshots";
 import { TokenService } from "./services/tokens";
 import { KyselyStore } from "./storage/kysely-store";
 import type { Store } from "./storage/store";
@@ -31,9 +32,9 @@ export interface Tessera {
 
 export function createServices(
   store: Store,
-  options: { publicUrl?: string | undefined } = {},
+  options: { publicUrl?: string | undefined; notifier?: ChangeNotifier | undefined } = {},
 ): Services & { snapshots: SnapshotRegistry } {
-  const snapshots = new SnapshotRegistry(store);
+  const snapshots = new SnapshotRegistry(store, options.notifier ? { notifier: options.notifier } : {});
   // Before any snapshot loads: every snapshot gets its relationship engine.
   const relationIndex = new RelationIndex(store.relationships);
   snapshots.listen(relationIndex);
@@ -67,13 +68,20 @@ export async function createTessera(
     store?: Store;
     /** The OAuth issuer: the URL clients reach this server at. */
     publicUrl?: string | undefined;
+    /** Redis for change notifications between servers (RedisChangeNotifier); absent: the poll alone. */
+    redisUrl?: string | undefined;
+    /** A notifier to use instead of one made from `redisUrl` (tests); `close` closes it too. */
+    notifier?: ChangeNotifier;
   },
 ): Promise<Tessera> {
   // First, before the work below lets a collection run: see tick-shape.ts.
   holdTickShape();
   const store =
     config.store ?? (await KyselyStore.open({ url: config.databaseUrl, dataDir: config.dataDir }));
-  const services = createServices(store, { publicUrl: config.publicUrl });
+  // Connects in the background: a Redis that is down or slow delays neither the start nor any write.
+  const notifier =
+    config.notifier ?? (config.redisUrl ? new RedisChangeNotifier({ url: config.redisUrl }) : undefined);
+  const services = createServices(store, { publicUrl: config.publicUrl, notifier });
   // On PGlite the database is this process's alone (data-dir-lock.ts): every token, key and application is
   // written here, and the indexes take those writes at once. Re-reading them every few seconds is for
   // PostgreSQL, where other nodes and the CLI write too; on PGlite it would be work for nothing, about 1%
@@ -101,6 +109,8 @@ export async function createTessera(
       await services.apiKeys.stop();
       services.oauth.signingKeys.stop();
       services.oauth.stop();
+      // Before the store closes: a notification must not start a read on a closed store.
+      await notifier?.close();
       services.snapshots.close();
       await store.close();
     },

@@ -57,9 +57,27 @@ export const FOLLOW_MS = 1_000;
 /** Change records read per environment and turn; a turn that finds more reloads the snapshot instead. */
 const FOLLOW_PAGE = 1_000;
 
+/**
+ * Tells the other servers on the same database that a write committed, and tells this one of theirs: a
+ * shortcut past `follow`'s poll (RedisChangeNotifier in change-notifier.ts). Best effort by contract: a
+ * message lost, or the channel down, costs only the wait for the poll.
+ */
+export interface ChangeNotifier {
+  /** Announces a committed write. Never throws and never waits: a failure is the notifier's to report. */
+  publish(environmentId: string, revision: number): void;
+  /** Calls `onChange` for each write another server announces; this server's own are not repeated to it. */
+  subscribe(onChange: (environmentId: string, revision: number) => void): void;
+  close(): Promise<void>;
+}
+
 export interface SnapshotRegistryOptions {
   /** The wait before a reload that a gap or a failure calls for (GAP_RELOAD_MS); tests shorten it. */
   reloadDelayMs?: number;
+  /**
+   * Announces the writes applied here and hears of the others' (see ChangeNotifier). The registry uses it
+   * but does not own it: whoever made it closes it.
+   */
+  notifier?: ChangeNotifier;
 }
 
 /**
@@ -73,12 +91,16 @@ export class SnapshotRegistry {
   private readonly listeners: SnapshotListener[] = [];
 
   private readonly reloadDelayMs: number;
+  private readonly notifier: ChangeNotifier | undefined;
+  private closed = false;
 
   constructor(
     private readonly store: Store,
     options: SnapshotRegistryOptions = {},
   ) {
     this.reloadDelayMs = options.reloadDelayMs ?? GAP_RELOAD_MS;
+    this.notifier = options.notifier;
+    this.notifier?.subscribe((environmentId, revision) => this.notified(environmentId, revision));
   }
 
   /**
@@ -112,6 +134,7 @@ export class SnapshotRegistry {
    */
   async applyWrite(environmentId: string, revision: number, changes: ChangeRecord[]): Promise<void> {
     if (changes.length === 0) return;
+    this.announce(environmentId, revision);
     const entry = this.entry(environmentId);
     entry.pending.set(revision, changes.map(toChange));
     if (!entry.snapshot) {
@@ -156,34 +179,92 @@ export class SnapshotRegistry {
     this.follower ??= every(ms, "reading other servers' writes", () => this.catchUp());
   }
 
-  /** One turn of `follow`: applies what other servers committed since each loaded snapshot's revision. */
-  async catchUp(): Promise<void> {
-    for (const [environmentId, entry] of this.entries) {
-      const snapshot = entry.snapshot;
-      if (snapshot === undefined || entry.loading !== undefined) continue;
-      const records = await this.store.listChanges(environmentId, {
-        afterRevision: snapshot.revision,
-        limit: FOLLOW_PAGE,
-      });
-      if (records.length === 0) continue;
-      if (records.length === FOLLOW_PAGE) {
-        // A page may end inside a revision; after this much change a reload is as cheap anyway.
-        await this.reload(environmentId);
-        continue;
-      }
-      const byRevision = new Map<number, ChangeRecord[]>();
-      for (const record of records) {
-        const list = byRevision.get(record.revision);
-        if (list) list.push(record);
-        else byRevision.set(record.revision, [record]);
-      }
-      for (const [revision, changes] of byRevision) entry.pending.set(revision, changes.map(toChange));
-      // A reload may have started while the records were read: it drains the queue itself.
-      if (entry.loading === undefined) this.drain(environmentId, entry);
+  /**
+   * One turn of `follow`: applies what other servers committed since each loaded snapshot's revision, or
+   * since one environment's only.
+   */
+  async catchUp(environmentId?: string): Promise<void> {
+    if (environmentId !== undefined) {
+      const entry = this.entries.get(environmentId);
+      if (entry !== undefined) await this.catchUpEntry(environmentId, entry);
+      return;
+    }
+    for (const [id, entry] of this.entries) await this.catchUpEntry(id, entry);
+  }
+
+  private async catchUpEntry(environmentId: string, entry: Entry): Promise<void> {
+    const snapshot = entry.snapshot;
+    if (snapshot === undefined || entry.loading !== undefined) return;
+    const records = await this.store.listChanges(environmentId, {
+      afterRevision: snapshot.revision,
+      limit: FOLLOW_PAGE,
+    });
+    if (records.length === 0) return;
+    if (records.length === FOLLOW_PAGE) {
+      // A page may end inside a revision; after this much change a reload is as cheap anyway.
+      await this.reload(environmentId);
+      return;
+    }
+    const byRevision = new Map<number, ChangeRecord[]>();
+    for (const record of records) {
+      const list = byRevision.get(record.revision);
+      if (list) list.push(record);
+      else byRevision.set(record.revision, [record]);
+    }
+    for (const [revision, changes] of byRevision) entry.pending.set(revision, changes.map(toChange));
+    // A reload may have started while the records were read: it drains the queue itself.
+    if (entry.loading === undefined) this.drain(environmentId, entry);
+  }
+
+  /** Tells the other servers of a write, whatever the notifier does: the write is committed regardless. */
+  private announce(environmentId: string, revision: number): void {
+    if (this.notifier === undefined) return;
+    try {
+      this.notifier.publish(environmentId, revision);
+    } catch (error) {
+      reportBackgroundFailure(
+        `announcing revision ${revision} of environment ${environmentId} failed`,
+        error,
+      );
     }
   }
 
+  /**
+   * Environments being caught up on a notification, each with whether another came in meanwhile; a burst of
+   * notifications costs one read of the change records while one runs, and one more after it.
+   */
+  private readonly notifiedCatchUps = new Map<string, boolean>();
+
+  /** Another server announced a write: read it now rather than at the poll's next turn. */
+  private notified(environmentId: string, revision: number): void {
+    if (this.closed) return;
+    const snapshot = this.entries.get(environmentId)?.snapshot;
+    // Not loaded here (its first load reads the write), or already holding the write.
+    if (snapshot === undefined || snapshot.revision >= revision) return;
+    if (this.notifiedCatchUps.has(environmentId)) {
+      this.notifiedCatchUps.set(environmentId, true);
+      return;
+    }
+    const run = async () => {
+      try {
+        do {
+          this.notifiedCatchUps.set(environmentId, false);
+          await this.catchUp(environmentId);
+        } while (this.notifiedCatchUps.get(environmentId) && !this.closed);
+      } finally {
+        this.notifiedCatchUps.delete(environmentId);
+      }
+    };
+    run().catch((error: unknown) =>
+      reportBackgroundFailure(
+        `reading another server's write to environment ${environmentId} on its notification failed; the poll retries`,
+        error,
+      ),
+    );
+  }
+
   close(): void {
+    this.closed = true;
     this.follower?.stop();
     this.follower = undefined;
     for (const entry of this.entries.values()) clearTimeout(entry.gapTimer);
