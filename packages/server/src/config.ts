@@ -70,6 +70,8 @@ export const SETTINGS = [
 
 type SettingKey = (typeof SETTINGS)[number]["key"];
 
+const LOG_LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
 /** Flags win over environment variables, which win over defaults. */
 export function loadConfig(flags: Partial<Record<SettingKey, string>> = {}, env = process.env): Config {
   const value = (key: SettingKey) => {
@@ -78,6 +80,10 @@ export function loadConfig(flags: Partial<Record<SettingKey, string>> = {}, env 
   };
   const port = Number(value("port"));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${value("port")}`);
+  // pino's own refusal of a word it does not know is "default level:loud must be included in custom levels".
+  const logLevel = value("logLevel");
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new Error(`Invalid log level: ${logLevel} (one of ${LOG_LEVELS.join(", ")})`);
   const bodyLimit = Number(value("bodyLimit"));
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
     throw new Error(`Invalid body limit: ${value("bodyLimit")}`);
@@ -86,7 +92,7 @@ export function loadConfig(flags: Partial<Record<SettingKey, string>> = {}, env 
     port,
     databaseUrl: value("databaseUrl") || undefined,
     dataDir: resolve(value("dataDir")),
-    logLevel: value("logLevel"),
+    logLevel,
     bodyLimit,
     publicUrl: (value("publicUrl") || `http://${value("host")}:${port}`).replace(/\/+$/, ""),
     redisUrl: value("redisUrl") || undefined,
