@@ -38,7 +38,7 @@ export function createServices(
   // Before any snapshot loads: every snapshot gets its relationship engine.
   const relationIndex = new RelationIndex(store.relationships);
   snapshots.listen(relationIndex);
-  const tokens = new TokenService(store);
+  const tokens = new TokenService(store, snapshots);
   const catalog = new CatalogService(store, snapshots);
   const applications = new ApplicationService(store, snapshots);
   const issuer = (options.publicUrl ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, "");

@@ -22,11 +22,11 @@ export async function runTokenCreate(
         `No environment "${flags.environment}". Start the server once (npm start) to create the defaults.`,
       );
     }
-    const { token, secret } = await new TokenService(store).create(environment.id, {
-      name: flags.name,
-      kind: flags.kind,
-      rights,
-    });
+    const { token, secret } = await new TokenService(store).create(
+      environment.id,
+      { name: flags.name, kind: flags.kind, rights },
+      "cli",
+    );
     console.log(
       `Created ${token.kind} token ${token.id} for "${environment.key}" with rights ${token.rights.join(", ")}.`,
     );

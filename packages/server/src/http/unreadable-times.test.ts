@@ -21,8 +21,9 @@ for (const backend of testBackends()) {
       await server.call("POST", "/v1/tenants", { id: "globex" });
       await server.call("POST", "/v1/subscriptions", { id: "sub_ok", tenantId: "globex", planKey: "pro" });
       process.on("warning", listener);
-      // Written around the API, as another process would: the server sees a gap in revisions at its next
-      // write, and reloads the environment from the database.
+      // Written around the API, as another process would: the server reads it from the change log (on
+      // PostgreSQL, where it follows other servers), or sees a gap in revisions at its next write and reloads
+      // the environment from the database.
       await server.tessera.store.write(server.environmentId, "by hand", async (tx) => {
         await tx.create("subscription", "sub_bad", {
           id: "sub_bad",

@@ -21,6 +21,8 @@ interface Entry {
   gapTimer: ReturnType<typeof setTimeout> | undefined;
   /** Loads that failed since the last one that succeeded. */
   failedLoads: number;
+  /** The unreadable records already reported (see reportUnreadable), so that each is reported once. */
+  reportedUnreadable: Set<string>;
 }
 
 /** How many of an environment's unreadable records a warning names; it counts the rest. */
@@ -280,6 +282,7 @@ export class SnapshotRegistry {
         waiters: [],
         gapTimer: undefined,
         failedLoads: 0,
+        reportedUnreadable: new Set(),
       };
       this.entries.set(environmentId, entry);
     }
@@ -291,7 +294,9 @@ export class SnapshotRegistry {
     try {
       const state = await this.store.loadState(environmentId);
       snapshot = Snapshot.compile(toEnvironmentState(state.revision, state.resources));
-      reportUnreadable(environmentId, snapshot.unreadableRecords());
+      const unreadable = snapshot.unreadableRecords();
+      reportUnreadable(environmentId, unreadable);
+      entry.reportedUnreadable = new Set(unreadable);
       for (const listener of this.listeners) await listener.loaded(environmentId, snapshot, state);
     } catch (error) {
       // A failed load must not stick: the next call loads afresh, and writes already queued behind this
@@ -366,6 +371,11 @@ export class SnapshotRegistry {
         return;
       }
     }
+    // Another server's write, read from the change log, may hold what the API refuses now (a time written
+    // by an older version, or by hand): reported as a load reports it.
+    const unreadable = snapshot.unreadableRecords().filter((r) => !entry.reportedUnreadable.has(r));
+    for (const record of unreadable) entry.reportedUnreadable.add(record);
+    reportUnreadable(environmentId, unreadable);
     entry.waiters = entry.waiters.filter((w) => {
       if (w.revision > snapshot.revision) return true;
       w.resolve();

@@ -1,8 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { TesseraError } from "../errors";
-import type { Store, TokenKind, TokenRecord, TokenRight } from "../storage/store";
+import {
+  type Store,
+  StoreConflict,
+  type TokenKind,
+  type TokenRecord,
+  type TokenRight,
+  type WriteTransaction,
+} from "../storage/store";
 import { every, type Periodic, type PollOptions } from "./every";
 import { displayOf, generateSecret, hashSecret, sameDigest } from "./secrets";
+import type { SnapshotRegistry } from "./snapshots";
 
 export const TOKEN_PREFIX: Record<TokenKind, string> = {
   management: "tsr_mgmt_",
@@ -13,6 +21,16 @@ const DEFAULT_RIGHTS: Record<TokenKind, TokenRight[]> = {
   management: ["manage", "decide"],
   server: ["decide"],
 };
+
+/** A token as the API shows it, and its change records hold: without its hash (not a secret, but nobody needs it). */
+export type TokenView = Omit<TokenRecord, "tokenHash">;
+
+export function tokenView({ tokenHash: _, ...token }: TokenRecord): TokenView {
+  return token;
+}
+
+/** Who made a change nobody's token made: the server itself (the bootstrap token, say). */
+export const SYSTEM_ACTOR = "system";
 
 export interface Principal {
   tokenId: string;
@@ -76,7 +94,8 @@ function sameAnswers(a: Map<string, Verified>, b: Map<string, Verified>): boolea
  * Verification reads an in-memory index of verified answers, so the decision path never waits on the
  * database and does no more than hash, look up and compare. The index is updated at once by this process's
  * writes (a revocation here takes effect on the next request) and re-read every few seconds for everyone
- * else's.
+ * else's. Every creation and revocation is a change record of kind `token` in its environment, written in
+ * the same transaction, and the environment's snapshot (when there is one) moves to the new revision.
  */
 export class TokenService {
   private byHash = new Map<string, Verified>();
@@ -88,7 +107,11 @@ export class TokenService {
   private refreshApplied = 0;
   private indexVersion = 0;
 
-  constructor(private readonly store: Store) {}
+  /** Without `snapshots` (the CLI), writes still record their changes; running servers follow them. */
+  constructor(
+    private readonly store: Store,
+    private readonly snapshots?: SnapshotRegistry,
+  ) {}
 
   async start(options: PollOptions = {}): Promise<void> {
     await this.refresh();
@@ -127,9 +150,11 @@ export class TokenService {
     this.byHash = next;
   }
 
+  /** `actor`: the creator's token id, or `cli`, `system`. */
   async create(
     environmentId: string,
     input: { name: string; kind?: TokenKind | undefined; rights?: TokenRight[] | undefined },
+    actor = SYSTEM_ACTOR,
   ): Promise<{ token: TokenRecord; secret: string }> {
     const kind = input.kind ?? "management";
     const rights = [...new Set(input.rights ?? DEFAULT_RIGHTS[kind])];
@@ -139,14 +164,23 @@ export class TokenService {
       ]);
     }
     const secret = generateSecret(TOKEN_PREFIX[kind]);
-    const token = await this.store.createToken({
-      id: `tok_${randomUUID().replaceAll("-", "")}`,
-      environmentId,
-      name: input.name,
-      kind,
-      rights,
-      tokenHash: hashSecret(secret),
-      display: displayOf(secret, TOKEN_PREFIX[kind]),
+    const token = await this.write(environmentId, actor, async (tx) => {
+      const created = await tx.createToken({
+        id: `tok_${randomUUID().replaceAll("-", "")}`,
+        name: input.name,
+        kind,
+        rights,
+        tokenHash: hashSecret(secret),
+        display: displayOf(secret, TOKEN_PREFIX[kind]),
+      });
+      tx.record({
+        kind: "token",
+        resourceId: created.id,
+        action: "create",
+        before: undefined,
+        after: tokenView(created),
+      });
+      return created;
     });
     this.byHash.set(token.tokenHash, verified(token, ++this.writes));
     this.indexVersion++;
@@ -157,12 +191,42 @@ export class TokenService {
     return this.store.listTokens(environmentId);
   }
 
-  async revoke(environmentId: string, id: string): Promise<TokenRecord> {
-    const token = await this.store.revokeToken(environmentId, id);
-    if (!token) throw new TesseraError("NOT_FOUND", `No token "${id}" exists in this environment.`);
+  /** Idempotent: revoking a revoked token changes (and records) nothing. */
+  async revoke(environmentId: string, id: string, actor = SYSTEM_ACTOR): Promise<TokenRecord> {
+    const token = await this.write(environmentId, actor, async (tx) => {
+      const before = await tx.getToken(id);
+      if (!before) throw new TesseraError("NOT_FOUND", `No token "${id}" exists in this environment.`);
+      const after = (await tx.revokeToken(id))!;
+      if (before.revokedAt === null) {
+        tx.record({
+          kind: "token",
+          resourceId: id,
+          action: "update",
+          before: tokenView(before),
+          after: tokenView(after),
+        });
+      }
+      return after;
+    });
     this.byHash.set(token.tokenHash, verified(token, ++this.writes));
     this.indexVersion++;
     return token;
+  }
+
+  /** A store write whose change records the environment's snapshot then holds, as a catalog write's. */
+  private async write<T>(
+    environmentId: string,
+    actor: string,
+    work: (tx: WriteTransaction) => Promise<T>,
+  ): Promise<T> {
+    try {
+      const result = await this.store.write(environmentId, actor, work);
+      await this.snapshots?.applyWrite(environmentId, result.revision, result.changes);
+      return result.value;
+    } catch (error) {
+      if (error instanceof StoreConflict) throw new TesseraError(error.code, error.message);
+      throw error;
+    }
   }
 
   /** Hash, look up, compare in constant time: the answer itself was worked out when the token was indexed. */

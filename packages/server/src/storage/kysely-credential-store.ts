@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type {
   ApiKeyPatch,
   ApiKeyRecord,
@@ -24,16 +24,25 @@ const FOREIGN_KEY_VIOLATION = "23503";
 
 type NewApiKey = Omit<ApiKeyRecord, "createdAt" | "updatedAt" | "revokedAt" | "lastUsedAt" | "replacedBy">;
 
-/** The CredentialStore over Kysely: the same SQL on PGlite and PostgreSQL. */
+/**
+ * The CredentialStore over Kysely: the same SQL on PGlite and PostgreSQL. Over a transaction (a Store
+ * write's `tx.credentials`) every method runs in it, and those that take a transaction of their own join it.
+ */
 export class KyselyCredentialStore implements CredentialStore {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** One transaction: a new one, or the one this store runs in (Kysely does not nest them). */
+  private atomically<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this.db as Transaction<Database>);
+    return this.db.transaction().execute(work);
+  }
 
   async createApplication(
     app: Omit<ApplicationRecord, "createdAt" | "updatedAt" | "revokedAt">,
     secret: Omit<ClientSecretRecord, "createdAt" | "applicationId">,
   ): Promise<ApplicationRecord> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.atomically(async (trx) => {
         const row = await trx
           .insertInto("applications")
           .values({
@@ -112,7 +121,7 @@ export class KyselyCredentialStore implements CredentialStore {
   }
 
   async revokeApplication(environmentId: string, id: string): Promise<ApplicationRecord | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.atomically(async (trx) => {
       const row = await trx
         .updateTable("applications")
         .set({ revoked_at: sql<Date>`coalesce(revoked_at, now())`, updated_at: sql<Date>`now()` })
@@ -144,7 +153,7 @@ export class KyselyCredentialStore implements CredentialStore {
     othersExpireAt: Date,
   ): Promise<ClientSecretRecord> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.atomically(async (trx) => {
         const app = await trx
           .selectFrom("applications")
           .select("id")
@@ -261,7 +270,7 @@ export class KyselyCredentialStore implements CredentialStore {
     oldExpiresAt: Date,
   ): Promise<{ old: ApiKeyRecord; next: ApiKeyRecord }> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.atomically(async (trx) => {
         const current = await trx
           .selectFrom("api_keys")
           .selectAll()
@@ -324,7 +333,7 @@ export class KyselyCredentialStore implements CredentialStore {
     onlyIfNone = false,
   ): Promise<boolean> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.atomically(async (trx) => {
         const active = await trx
           .selectFrom("signing_keys")
           .select("kid")

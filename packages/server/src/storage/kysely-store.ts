@@ -14,6 +14,7 @@ import {
   type EnvironmentState,
   type IndexedField,
   type ListOptions,
+  type OtherChange,
   type Store,
   StoreConflict,
   type StoredResource,
@@ -82,23 +83,8 @@ export class KyselyStore implements Store {
     return row ? toEnvironment(row) : undefined;
   }
 
-  async createToken(token: Omit<TokenRecord, "createdAt" | "revokedAt">): Promise<TokenRecord> {
-    const row = await this.db
-      .insertInto("tokens")
-      .values({
-        id: token.id,
-        environment_id: token.environmentId,
-        name: token.name,
-        kind: token.kind,
-        rights: JSON.stringify(token.rights),
-        token_hash: token.tokenHash,
-        display: token.display,
-        revoked_at: null,
-        last_used_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toToken(row);
+  createToken(token: Omit<TokenRecord, "createdAt" | "revokedAt">): Promise<TokenRecord> {
+    return insertToken(this.db, token);
   }
 
   async listTokens(environmentId?: string): Promise<TokenRecord[]> {
@@ -108,15 +94,8 @@ export class KyselyStore implements Store {
     return rows.map(toToken);
   }
 
-  async revokeToken(environmentId: string, id: string): Promise<TokenRecord | undefined> {
-    const row = await this.db
-      .updateTable("tokens")
-      .set({ revoked_at: sql<Date>`coalesce(revoked_at, now())` })
-      .where("environment_id", "=", environmentId)
-      .where("id", "=", id)
-      .returningAll()
-      .executeTakeFirst();
-    return row ? toToken(row) : undefined;
+  revokeToken(environmentId: string, id: string): Promise<TokenRecord | undefined> {
+    return markTokenRevoked(this.db, environmentId, id);
   }
 
   async getResource<T>(
@@ -214,7 +193,7 @@ export class KyselyStore implements Store {
           before,
           after,
         });
-      const tx = new KyselyWriteTransaction(trx, environmentId, record);
+      const tx = new KyselyWriteTransaction(trx, environmentId, record, new KyselyCredentialStore(trx));
       const value = await work(tx);
       if (pending.length === 0) return { value, revision: current, changes: [] };
 
@@ -258,14 +237,37 @@ class KyselyWriteTransaction implements WriteTransaction {
   constructor(
     private readonly trx: Transaction<Database>,
     private readonly environmentId: string,
-    private readonly record: (
+    private readonly recordChange: (
       kind: string,
       id: string,
       action: ChangeRecord["action"],
       before: unknown,
       after: unknown,
     ) => void,
+    readonly credentials: CredentialStore,
   ) {}
+
+  record(change: OtherChange): void {
+    this.recordChange(change.kind, change.resourceId, change.action, change.before, change.after);
+  }
+
+  async getToken(id: string): Promise<TokenRecord | undefined> {
+    const row = await this.trx
+      .selectFrom("tokens")
+      .selectAll()
+      .where("environment_id", "=", this.environmentId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row ? toToken(row) : undefined;
+  }
+
+  createToken(token: Omit<TokenRecord, "environmentId" | "createdAt" | "revokedAt">): Promise<TokenRecord> {
+    return insertToken(this.trx, { ...token, environmentId: this.environmentId });
+  }
+
+  revokeToken(id: string): Promise<TokenRecord | undefined> {
+    return markTokenRevoked(this.trx, this.environmentId, id);
+  }
 
   async get<T>(kind: string, id: string): Promise<StoredResource<T> | undefined> {
     const row = await this.trx
@@ -310,7 +312,7 @@ class KyselyWriteTransaction implements WriteTransaction {
       .executeTakeFirst();
     if (!inserted) throw new StoreConflict("DUPLICATE_KEY", `A ${kind} with id "${id}" already exists.`);
     const resource = toResource<T>(inserted);
-    this.record(kind, id, "create", undefined, resource.data);
+    this.recordChange(kind, id, "create", undefined, resource.data);
     return resource;
   }
 
@@ -326,7 +328,7 @@ class KyselyWriteTransaction implements WriteTransaction {
       .returningAll()
       .executeTakeFirstOrThrow();
     const resource = toResource<T>(row);
-    this.record(kind, id, "update", before.data, resource.data);
+    this.recordChange(kind, id, "update", before.data, resource.data);
     return resource;
   }
 
@@ -340,9 +342,46 @@ class KyselyWriteTransaction implements WriteTransaction {
       .executeTakeFirst();
     if (!row) return undefined;
     const resource = toResource<T>(row);
-    this.record(kind, id, "delete", resource.data, undefined);
+    this.recordChange(kind, id, "delete", resource.data, undefined);
     return resource;
   }
+}
+
+async function insertToken(
+  db: Kysely<Database>,
+  token: Omit<TokenRecord, "createdAt" | "revokedAt">,
+): Promise<TokenRecord> {
+  const row = await db
+    .insertInto("tokens")
+    .values({
+      id: token.id,
+      environment_id: token.environmentId,
+      name: token.name,
+      kind: token.kind,
+      rights: JSON.stringify(token.rights),
+      token_hash: token.tokenHash,
+      display: token.display,
+      revoked_at: null,
+      last_used_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toToken(row);
+}
+
+async function markTokenRevoked(
+  db: Kysely<Database>,
+  environmentId: string,
+  id: string,
+): Promise<TokenRecord | undefined> {
+  const row = await db
+    .updateTable("tokens")
+    .set({ revoked_at: sql<Date>`coalesce(revoked_at, now())` })
+    .where("environment_id", "=", environmentId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toToken(row) : undefined;
 }
 
 function toEnvironment(row: Selectable<EnvironmentsTable>): Environment {

@@ -86,6 +86,82 @@ export function describeStoreConformance(backend: TestBackend): void {
       expect(changes.some((c) => c.resourceId === "half")).toBe(false);
     });
 
+    it("records changes to what is not a resource, and writes tokens and credentials in the same transaction", async () => {
+      const before = (await store.getEnvironment(env))!.revision;
+      const result = await store.write(env, "tok_admin", async (tx) => {
+        const token = await tx.createToken({
+          id: "tok_tx",
+          name: "tx",
+          kind: "server",
+          rights: ["decide"],
+          tokenHash: "c".repeat(64),
+          display: "tsr_sk_…tx00",
+        });
+        tx.record({
+          kind: "token",
+          resourceId: token.id,
+          action: "create",
+          before: undefined,
+          after: { id: "tok_tx" },
+        });
+        return token;
+      });
+      expect(result.value).toMatchObject({ id: "tok_tx", environmentId: env, revokedAt: null });
+      expect(result.revision).toBe(before + 1);
+      expect(result.changes).toMatchObject([
+        {
+          kind: "token",
+          resourceId: "tok_tx",
+          action: "create",
+          actor: "tok_admin",
+          after: { id: "tok_tx" },
+        },
+      ]);
+      expect((await store.getEnvironment(env))!.revision).toBe(before + 1);
+
+      // A change and its record cannot part: when the work throws, neither the token, its revocation, an
+      // application nor a record is left.
+      await expect(
+        store.write(env, "tok_admin", async (tx) => {
+          await tx.revokeToken("tok_tx");
+          await tx.createToken({
+            id: "tok_half",
+            name: "half",
+            kind: "server",
+            rights: ["decide"],
+            tokenHash: "d".repeat(64),
+            display: "tsr_sk_…half",
+          });
+          await tx.credentials.createApplication(
+            {
+              id: "app_half",
+              environmentId: env,
+              tenantId: "acme",
+              name: "half",
+              defaultApi: null,
+              tokenTtlSeconds: null,
+              metadata: {},
+            },
+            { id: "cs_half", secretHash: "e".repeat(64), display: "tsr_cs_…half", expiresAt: null },
+          );
+          tx.record({
+            kind: "token",
+            resourceId: "tok_half",
+            action: "create",
+            before: undefined,
+            after: {},
+          });
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      const tokens = await store.listTokens(env);
+      expect(tokens.find((t) => t.id === "tok_tx")?.revokedAt).toBeNull();
+      expect(tokens.some((t) => t.id === "tok_half")).toBe(false);
+      expect(await store.credentials.getApplication(env, "app_half")).toBeUndefined();
+      expect((await store.getEnvironment(env))!.revision).toBe(before + 1);
+      expect((await store.listChanges(env, { limit: 1000, resourceId: "tok_half" })).length).toBe(0);
+    });
+
     it("refuses a duplicate id inside a write and rolls the write back", async () => {
       await expect(
         store.write(env, "test", async (tx) => {

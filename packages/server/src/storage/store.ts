@@ -88,7 +88,28 @@ export interface WriteTransaction {
   update<T>(kind: string, id: string, data: T): Promise<StoredResource<T>>;
   /** Removes and returns the resource, or undefined if there was none (not an error: deletes are idempotent). */
   delete<T>(kind: string, id: string): Promise<StoredResource<T> | undefined>;
+
+  /**
+   * Records a change to something that is not a resource (a token, an application, an API key, a signing
+   * key) as the resource methods record theirs: it gets this write's revision and actor, and commits or
+   * rolls back with it. `before` and `after` are what the API shows, never a secret or a secret's hash.
+   */
+  record(change: OtherChange): void;
+  /** The environment's token, or undefined, read in this transaction. */
+  getToken(id: string): Promise<TokenRecord | undefined>;
+  /** Store.createToken, in this transaction and environment. Records nothing: see `record`. */
+  createToken(token: Omit<TokenRecord, "environmentId" | "createdAt" | "revokedAt">): Promise<TokenRecord>;
+  /** Store.revokeToken, in this transaction and environment. Records nothing: see `record`. */
+  revokeToken(id: string): Promise<TokenRecord | undefined>;
+  /**
+   * The credential store inside this transaction: what it writes commits or rolls back with the write (its
+   * own "one transaction" methods join this one). Records nothing: see `record`.
+   */
+  readonly credentials: CredentialStore;
 }
+
+/** A change `WriteTransaction.record` records: the rest (revision, seq, actor, time) comes from the write. */
+export type OtherChange = Pick<ChangeRecord, "kind" | "resourceId" | "action" | "before" | "after">;
 
 export interface WriteResult<T> {
   value: T;
@@ -131,7 +152,8 @@ export interface Store {
    * Runs `work` in one transaction that holds the environment's write lock: writes to one environment are
    * serialised, so the checks `work` makes (references exist, keys are free) still hold at commit. Every
    * create, update and delete is recorded as a change; if there is any, the environment's revision goes up
-   * by exactly one and every change carries it. All or nothing: if `work` throws, nothing is written.
+   * by exactly one and every change carries it (so does every change `tx.record` records: credentials
+   * written through `tx` share the transaction). All or nothing: if `work` throws, nothing is written.
    * Throws StoreConflict("NOT_FOUND") if the environment does not exist.
    */
   write<T>(

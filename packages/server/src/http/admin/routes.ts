@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { Key, Name, ProblemSchema } from "../../schemas/common";
-import type { TokenRecord } from "../../storage/store";
+import { tokenView } from "../../services/tokens";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
@@ -14,11 +14,6 @@ const errors = {
   409: ProblemSchema,
 };
 const Right = Type.Union([Type.Literal("admin"), Type.Literal("manage"), Type.Literal("decide")]);
-
-/** Tokens leave without their hash: it is not a secret, but nobody needs it. */
-function publicToken({ tokenHash: _, ...token }: TokenRecord) {
-  return token;
-}
 
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
   const { environments, tokens, changes } = services;
@@ -79,9 +74,9 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       const environmentId = body.environment
         ? (await environments.get(body.environment)).id
         : principalOf(request).environmentId;
-      const { token, secret } = await tokens.create(environmentId, body);
+      const { token, secret } = await tokens.create(environmentId, body, principalOf(request).tokenId);
       // The secret is in this response and nowhere else, ever.
-      return reply.code(201).send({ ...publicToken(token), token: secret });
+      return reply.code(201).send({ ...tokenView(token), token: secret });
     },
   );
 
@@ -89,7 +84,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     "/v1/tokens",
     { onRequest: admin, schema: { operationId: "listTokens", tags: ["tokens"], response: errors } },
     async (request) => ({
-      items: (await tokens.list(principalOf(request).environmentId)).map(publicToken),
+      items: (await tokens.list(principalOf(request).environmentId)).map(tokenView),
     }),
   );
 
@@ -106,11 +101,12 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      if (id === principalOf(request).tokenId) {
+      const principal = principalOf(request);
+      if (id === principal.tokenId) {
         // Allowed, but say so: the caller is about to lock itself out.
         request.log.info({ tokenId: id }, "token revoked itself");
       }
-      return publicToken(await tokens.revoke(principalOf(request).environmentId, id));
+      return tokenView(await tokens.revoke(principal.environmentId, id, principal.tokenId));
     },
   );
 

@@ -99,7 +99,8 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
       onRequest: manage,
       schema: { operationId: "revokeApplication", tags, params: ApplicationParams, response: errors },
     },
-    async (request) => applications.revoke(env(request), actor(request), (request.params as { id: string }).id),
+    async (request) =>
+      applications.revoke(env(request), actor(request), (request.params as { id: string }).id),
   );
 
   app.post(

@@ -4,7 +4,7 @@ import { isTesseraError } from "../../errors";
 import { ProblemSchema } from "../../schemas/common";
 import { OAuthErrorSchema, TokenActionForm, TokenForm } from "../../schemas/oauth";
 import { OAuthError } from "../../services/oauth/oauth-error";
-import { requireRight } from "../auth";
+import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 import { BasicAuthError, basicError, type ClientCredentials, clientCredentials } from "./client-auth";
 
@@ -57,7 +57,10 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
   app.post(
     "/v1/oauth/keys/rotate",
     { onRequest: admin, schema: { operationId: "rotateSigningKey", tags: ["oauth"], response: keyErrors } },
-    async () => oauth.signingKeys.rotate(),
+    async (request) => {
+      const principal = principalOf(request);
+      return oauth.rotateSigningKey(principal.environmentId, principal.tokenId);
+    },
   );
 
   // Encapsulated: the form parser and the RFC 6749 error shape apply to these routes only.

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type FieldError, TesseraError } from "../../errors";
 import type { ApiKeyPatch, ApiKeyRecord, TimeWindow } from "../../storage/credential-store";
-import { type Store, StoreConflict } from "../../storage/store";
+import { type Store, StoreConflict, type WriteTransaction } from "../../storage/store";
 import { every, type Periodic, type PollOptions } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
 import type { SnapshotRegistry } from "../snapshots";
@@ -59,7 +59,8 @@ export interface UpdateApiKeyInput {
 /**
  * API keys of applications: shown once, SHA-256 at rest, the last characters kept for display. Verification
  * reads an in-memory index by hash (as tokens.ts does) and notes the last use for a batched write, so the
- * request never waits on the database.
+ * request never waits on the database. Every change is a change record of kind `apiKey` (the key as the API
+ * shows it) written in the same transaction; the environment's snapshot then moves to its revision.
  */
 export class ApiKeyService {
   private byHash = new Map<string, IndexedKey>();
@@ -102,6 +103,7 @@ export class ApiKeyService {
 
   async create(
     environmentId: string,
+    actor: string,
     applicationId: string,
     input: CreateApiKeyInput,
   ): Promise<{ apiKey: ApiKeyView; key: string }> {
@@ -126,9 +128,13 @@ export class ApiKeyService {
       metadata: input.metadata ?? {},
       expiresAt: input.expiresAt ?? null,
     });
-    const created = await this.store.credentials.createApiKey(record).catch(conflict);
+    const created = await this.write(environmentId, actor, async (tx) => {
+      const created = await tx.credentials.createApiKey(record);
+      recordKey(tx, "create", undefined, created);
+      return created;
+    });
     this.byHash.set(created.keyHash, indexed(created));
-    return { apiKey: view(created), key: secret };
+    return { apiKey: apiKeyView(created), key: secret };
   }
 
   async list(
@@ -142,17 +148,20 @@ export class ApiKeyService {
       after: query.cursor,
       limit: limit + 1,
     });
-    const page: { items: ApiKeyView[]; nextCursor?: string } = { items: rows.slice(0, limit).map(view) };
+    const page: { items: ApiKeyView[]; nextCursor?: string } = {
+      items: rows.slice(0, limit).map(apiKeyView),
+    };
     if (rows.length > limit) page.nextCursor = rows[limit - 1]!.id;
     return page;
   }
 
   async get(environmentId: string, applicationId: string, id: string): Promise<ApiKeyView> {
-    return view(await this.record(environmentId, applicationId, id));
+    return apiKeyView(await this.record(environmentId, applicationId, id));
   }
 
   async update(
     environmentId: string,
+    actor: string,
     applicationId: string,
     id: string,
     input: UpdateApiKeyInput,
@@ -174,23 +183,35 @@ export class ApiKeyService {
     if (input.ipAllowList !== undefined) patch.ipAllowList = input.ipAllowList;
     if (input.timeWindow !== undefined) patch.timeWindow = input.timeWindow;
     if (input.metadata !== undefined) patch.metadata = input.metadata;
-    const updated = await this.store.credentials.updateApiKey(environmentId, id, patch);
-    if (!updated) throw notFound(id);
+    const updated = await this.write(environmentId, actor, async (tx) => {
+      const before = await tx.credentials.getApiKey(environmentId, id);
+      const after = await tx.credentials.updateApiKey(environmentId, id, patch);
+      if (!before || !after) throw notFound(id);
+      recordKey(tx, "update", before, after);
+      return after;
+    });
     this.byHash.set(updated.keyHash, indexed(updated));
-    return view(updated);
+    return apiKeyView(updated);
   }
 
-  async revoke(environmentId: string, applicationId: string, id: string): Promise<ApiKeyView> {
-    await this.record(environmentId, applicationId, id);
-    const revoked = await this.store.credentials.revokeApiKey(environmentId, id);
-    if (!revoked) throw notFound(id);
+  /** Idempotent: revoking a revoked key changes (and records) nothing. */
+  async revoke(environmentId: string, actor: string, applicationId: string, id: string): Promise<ApiKeyView> {
+    const revoked = await this.write(environmentId, actor, async (tx) => {
+      const before = await tx.credentials.getApiKey(environmentId, id);
+      if (!before || before.applicationId !== applicationId) throw notFound(id);
+      const after = await tx.credentials.revokeApiKey(environmentId, id);
+      if (!after) throw notFound(id);
+      if (before.revokedAt === null) recordKey(tx, "update", before, after);
+      return after;
+    });
     this.byHash.set(revoked.keyHash, indexed(revoked));
-    return view(revoked);
+    return apiKeyView(revoked);
   }
 
   /** A new key with the same settings; the old one keeps working for `gracePeriodSeconds`, then expires. */
   async rotate(
     environmentId: string,
+    actor: string,
     applicationId: string,
     id: string,
     gracePeriodSeconds: number,
@@ -212,12 +233,21 @@ export class ApiKeyService {
         expiresAt: current.expiresAt,
       },
     );
-    const { old, next } = await this.store.credentials
-      .rotateApiKey(environmentId, id, record, new Date(Date.now() + gracePeriodSeconds * 1000))
-      .catch(conflict);
+    const { old, next } = await this.write(environmentId, actor, async (tx) => {
+      const before = await tx.credentials.getApiKey(environmentId, id);
+      const rotated = await tx.credentials.rotateApiKey(
+        environmentId,
+        id,
+        record,
+        new Date(Date.now() + gracePeriodSeconds * 1000),
+      );
+      recordKey(tx, "create", undefined, rotated.next);
+      recordKey(tx, "update", before, rotated.old);
+      return rotated;
+    });
     this.byHash.set(old.keyHash, indexed(old));
     this.byHash.set(next.keyHash, indexed(next));
-    return { apiKey: view(next), key: secret, previous: view(old) };
+    return { apiKey: apiKeyView(next), key: secret, previous: apiKeyView(old) };
   }
 
   /** Answers from memory. Keys of other environments are NOT_FOUND: a gateway sees only its own. */
@@ -243,6 +273,17 @@ export class ApiKeyService {
     );
     if (result.code !== "NOT_FOUND") this.lastUsed.note(entry.key.id, new Date());
     return result;
+  }
+
+  /** A store write whose change records the environment's snapshot then holds, as a catalog write's. */
+  private async write<T>(
+    environmentId: string,
+    actor: string,
+    work: (tx: WriteTransaction) => Promise<T>,
+  ): Promise<T> {
+    const result = await this.store.write(environmentId, actor, work).catch(conflict);
+    await this.snapshots.applyWrite(environmentId, result.revision, result.changes);
+    return result.value;
   }
 
   private async record(environmentId: string, applicationId: string, id: string): Promise<ApiKeyRecord> {
@@ -311,8 +352,24 @@ function indexed(key: ApiKeyRecord): IndexedKey {
   return { key, allowList: key.ipAllowList ? compileAllowList(key.ipAllowList) : undefined };
 }
 
-function view({ keyHash: _, environmentId: __, ...key }: ApiKeyRecord): ApiKeyView {
+/** A key as the API shows it, and its change records hold: without its hash. */
+export function apiKeyView({ keyHash: _, environmentId: __, ...key }: ApiKeyRecord): ApiKeyView {
   return key;
+}
+
+function recordKey(
+  tx: WriteTransaction,
+  action: "create" | "update",
+  before: ApiKeyRecord | undefined,
+  after: ApiKeyRecord,
+): void {
+  tx.record({
+    kind: "apiKey",
+    resourceId: after.id,
+    action,
+    before: before && apiKeyView(before),
+    after: apiKeyView(after),
+  });
 }
 
 function notFound(id: string): TesseraError {

@@ -1,10 +1,17 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { TesseraError } from "../../errors";
-import type { ApplicationPatch, ApplicationRecord, ClientSecretRecord } from "../../storage/credential-store";
-import { type Store, StoreConflict } from "../../storage/store";
+import type {
+  ApiKeyRecord,
+  ApplicationPatch,
+  ApplicationRecord,
+  ClientSecretRecord,
+  CredentialStore,
+} from "../../storage/credential-store";
+import { type Store, StoreConflict, type WriteTransaction } from "../../storage/store";
 import { every, type Periodic, type PollOptions } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
 import type { SnapshotRegistry } from "../snapshots";
+import { apiKeyView } from "./api-keys";
 
 export const CLIENT_SECRET_PREFIX = "tsr_cs_";
 /** Tokens live at most a day: it bounds how long a rotated signing key stays in the JWKS. */
@@ -57,7 +64,9 @@ interface ClientEntry {
  * Applications (API consumers of a tenant) and their OAuth2 client credentials. The client_id is the
  * application's id, unique across environments; secrets are shown once and kept as SHA-256 hashes.
  * Authentication reads an in-memory index (as tokens.ts does): this process's writes update it at once,
- * other processes' arrive within a refresh.
+ * other processes' arrive within a refresh. Every change is a change record (kind `application`, and
+ * `apiKey` for the keys a revocation revokes) written in the same transaction; the environment's snapshot
+ * then moves to its revision, as after a catalog write.
  */
 export class ApplicationService {
   private clients = new Map<string, ClientEntry>();
@@ -93,6 +102,7 @@ export class ApplicationService {
 
   async create(
     environmentId: string,
+    actor: string,
     input: CreateApplicationInput,
   ): Promise<{ application: ApplicationView; clientSecret: string }> {
     await this.checkReferences(environmentId, input.tenantId, input.api);
@@ -104,8 +114,8 @@ export class ApplicationService {
       display: displayOf(secret, CLIENT_SECRET_PREFIX),
       expiresAt: null,
     };
-    const application = await this.store.credentials
-      .createApplication(
+    const { application, secrets } = await this.write(environmentId, actor, async (tx) => {
+      const created = await tx.credentials.createApplication(
         {
           id,
           environmentId,
@@ -116,9 +126,11 @@ export class ApplicationService {
           metadata: input.metadata ?? {},
         },
         secretRecord,
-      )
-      .catch(conflict);
-    const secrets = [{ ...secretRecord, applicationId: id, createdAt: application.createdAt }];
+      );
+      const secrets = [{ ...secretRecord, applicationId: id, createdAt: created.createdAt }];
+      recordApplication(tx, "create", undefined, view(created, secrets));
+      return { application: created, secrets };
+    });
     this.clients.set(id, { application, secrets });
     return { application: view(application, secrets), clientSecret: secret };
   }
@@ -152,7 +164,12 @@ export class ApplicationService {
     return application;
   }
 
-  async update(environmentId: string, id: string, input: UpdateApplicationInput): Promise<ApplicationView> {
+  async update(
+    environmentId: string,
+    actor: string,
+    id: string,
+    input: UpdateApplicationInput,
+  ): Promise<ApplicationView> {
     const current = await this.record(environmentId, id);
     if (current.revokedAt !== null) throw revoked(id);
     if (input.api) await this.checkReferences(environmentId, current.tenantId, input.api);
@@ -161,16 +178,44 @@ export class ApplicationService {
     if (input.api !== undefined) patch.defaultApi = input.api;
     if (input.tokenTtlSeconds !== undefined) patch.tokenTtlSeconds = input.tokenTtlSeconds;
     if (input.metadata !== undefined) patch.metadata = input.metadata;
-    const updated = await this.store.credentials.updateApplication(environmentId, id, patch);
-    if (!updated) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+    const updated = await this.write(environmentId, actor, async (tx) => {
+      const before = await tx.credentials.getApplication(environmentId, id);
+      const after = await tx.credentials.updateApplication(environmentId, id, patch);
+      if (!before || !after) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+      recordApplication(tx, "update", view(before), view(after));
+      return after;
+    });
     this.setApplication(updated);
     return this.get(environmentId, id);
   }
 
-  /** Revokes the application and its API keys: no new token or key check succeeds from now on. */
-  async revoke(environmentId: string, id: string): Promise<ApplicationView> {
-    const application = await this.store.credentials.revokeApplication(environmentId, id);
-    if (!application) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+  /**
+   * Revokes the application and its API keys: no new token or key check succeeds from now on. Idempotent:
+   * revoking it again changes (and records) nothing.
+   */
+  async revoke(environmentId: string, actor: string, id: string): Promise<ApplicationView> {
+    const application = await this.write(environmentId, actor, async (tx) => {
+      const before = await tx.credentials.getApplication(environmentId, id);
+      if (!before) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+      const liveKeys = (await allApiKeys(tx.credentials, environmentId, id)).filter(
+        (k) => k.revokedAt === null,
+      );
+      const after = (await tx.credentials.revokeApplication(environmentId, id))!;
+      if (before.revokedAt === null) recordApplication(tx, "update", view(before), view(after));
+      if (liveKeys.length > 0) {
+        const revoked = new Map((await allApiKeys(tx.credentials, environmentId, id)).map((k) => [k.id, k]));
+        for (const key of liveKeys) {
+          tx.record({
+            kind: "apiKey",
+            resourceId: key.id,
+            action: "update",
+            before: apiKeyView(key),
+            after: apiKeyView(revoked.get(key.id)!),
+          });
+        }
+      }
+      return after;
+    });
     this.setApplication(application);
     return view(application);
   }
@@ -178,14 +223,17 @@ export class ApplicationService {
   /** A new secret, shown once; the others stay valid for `gracePeriodSeconds`, then stop. */
   async rotateSecret(
     environmentId: string,
+    actor: string,
     id: string,
     gracePeriodSeconds: number,
   ): Promise<{ application: ApplicationView; clientSecret: string }> {
-    const current = await this.record(environmentId, id);
-    if (current.revokedAt !== null) throw revoked(id);
     const secret = generateSecret(CLIENT_SECRET_PREFIX);
-    await this.store.credentials
-      .rotateClientSecret(
+    const { current, secrets } = await this.write(environmentId, actor, async (tx) => {
+      const current = await tx.credentials.getApplication(environmentId, id);
+      if (!current) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+      if (current.revokedAt !== null) throw revoked(id);
+      const before = await tx.credentials.listClientSecrets(id);
+      await tx.credentials.rotateClientSecret(
         id,
         {
           id: `cs_${randomUUID().replaceAll("-", "")}`,
@@ -193,9 +241,12 @@ export class ApplicationService {
           display: displayOf(secret, CLIENT_SECRET_PREFIX),
         },
         new Date(Date.now() + gracePeriodSeconds * 1000),
-      )
-      .catch(conflict);
-    const secrets = await this.store.credentials.listClientSecrets(id);
+      );
+      const secrets = await tx.credentials.listClientSecrets(id);
+      // The application as GET shows it, with its secrets: the one added, the others' new expiry.
+      recordApplication(tx, "update", view(current, before), view(current, secrets));
+      return { current, secrets };
+    });
     this.clients.set(id, { application: current, secrets });
     return { application: view(current, secrets), clientSecret: secret };
   }
@@ -218,6 +269,17 @@ export class ApplicationService {
   /** From the index: what token checks read, never waiting on the database. */
   cached(id: string): ApplicationRecord | undefined {
     return this.clients.get(id)?.application;
+  }
+
+  /** A store write whose change records the environment's snapshot then holds, as a catalog write's. */
+  private async write<T>(
+    environmentId: string,
+    actor: string,
+    work: (tx: WriteTransaction) => Promise<T>,
+  ): Promise<T> {
+    const result = await this.store.write(environmentId, actor, work).catch(conflict);
+    await this.snapshots.applyWrite(environmentId, result.revision, result.changes);
+    return result.value;
   }
 
   /** This process's own writes reach the index at once, not at the next refresh. */
@@ -247,6 +309,32 @@ export class ApplicationService {
     if (errors.length > 0) {
       throw new TesseraError("REFERENCE_NOT_FOUND", errors.map((e) => e.message).join(" "), errors);
     }
+  }
+}
+
+function recordApplication(
+  tx: WriteTransaction,
+  action: "create" | "update",
+  before: ApplicationView | undefined,
+  after: ApplicationView,
+): void {
+  tx.record({ kind: "application", resourceId: after.id, action, before, after });
+}
+
+/** Every key of an application, revoked ones included. */
+async function allApiKeys(
+  credentials: CredentialStore,
+  environmentId: string,
+  applicationId: string,
+): Promise<ApiKeyRecord[]> {
+  const keys: ApiKeyRecord[] = [];
+  for (;;) {
+    const page = await credentials.listApiKeys(environmentId, applicationId, {
+      after: keys.at(-1)?.id,
+      limit: 1000,
+    });
+    keys.push(...page);
+    if (page.length < 1000) return keys;
   }
 }
 

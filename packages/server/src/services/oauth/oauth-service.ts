@@ -63,6 +63,19 @@ export class OAuthService {
     this.purger?.stop();
   }
 
+  /**
+   * Rotates the signing keys (signing-keys.ts), recorded in `environmentId`'s changes by `actor`, and moves
+   * that environment's snapshot to the rotation's revision, as after a catalog write.
+   */
+  async rotateSigningKey(
+    environmentId: string,
+    actor: string,
+  ): Promise<{ kid: string; previous: string | undefined }> {
+    const result = await this.signingKeys.rotate(environmentId, actor);
+    await this.snapshots.applyWrite(environmentId, result.revision, result.changes);
+    return result.value;
+  }
+
   /** RFC 8414 authorization-server metadata. */
   metadata() {
     return {

@@ -7,12 +7,24 @@ import {
   type JWK,
 } from "jose";
 import type { SigningKeyRecord } from "../../storage/credential-store";
-import type { Store } from "../../storage/store";
+import type { Store, WriteResult } from "../../storage/store";
 import { MAX_TOKEN_TTL_SECONDS } from "../credentials/applications";
 import { every, type Periodic, type PollOptions } from "../every";
 
 export const SIGNING_ALG = "ES256";
 const REFRESH_MS = 5_000;
+
+/** A signing key as GET /v1/oauth/keys shows it, and its change records hold: never the private key. */
+export interface SigningKeyView {
+  kid: string;
+  status: SigningKeyRecord["status"];
+  createdAt: string;
+  retiredAt: string | null;
+}
+
+export function signingKeyView(key: SigningKeyRecord): SigningKeyView {
+  return { kid: key.kid, status: key.status, createdAt: key.createdAt, retiredAt: key.retiredAt };
+}
 
 export interface Signer {
   kid: string;
@@ -25,6 +37,11 @@ export interface Signer {
  * MAX_TOKEN_TTL_SECONDS after the rotation; then it is retired and its private key erased.
  *
  * Private keys are stored unencrypted in the database: whoever can read the database can mint tokens.
+ *
+ * The keys are global, not an environment's, but a rotation is someone's act: it is recorded as change
+ * records of kind `signingKey` (the new key created, the previous one updated to retiring) in the
+ * environment of whoever rotated, in the rotation's transaction. The first key, made at first start, and
+ * retirements, which only follow the clock, are not recorded.
  */
 export class SigningKeyService {
   private keys: SigningKeyRecord[] = [];
@@ -63,13 +80,36 @@ export class SigningKeyService {
     this.keys = keys;
   }
 
-  /** Makes a new key active; the previous one stays in the JWKS for the longest token lifetime. */
-  async rotate(at = new Date()): Promise<{ kid: string; previous: string | undefined }> {
-    const previous = this.keys.find((k) => k.status === "active")?.kid;
+  /**
+   * Makes a new key active; the previous one stays in the JWKS for the longest token lifetime. Recorded in
+   * `environmentId`'s changes, by `actor`: the caller applies the result to the environment's snapshot.
+   */
+  async rotate(
+    environmentId: string,
+    actor: string,
+    at = new Date(),
+  ): Promise<WriteResult<{ kid: string; previous: string | undefined }>> {
     const key = await newKey();
-    await this.store.credentials.addSigningKey(key, at);
+    const result = await this.store.write(environmentId, actor, async (tx) => {
+      const before = await tx.credentials.listSigningKeys();
+      await tx.credentials.addSigningKey(key, at);
+      const after = await tx.credentials.listSigningKeys();
+      const was = new Map(before.map((k) => [k.kid, k]));
+      for (const k of after) {
+        const old = was.get(k.kid);
+        if (old && old.status === k.status && old.retiredAt === k.retiredAt) continue;
+        tx.record({
+          kind: "signingKey",
+          resourceId: k.kid,
+          action: old ? "update" : "create",
+          before: old && signingKeyView(old),
+          after: signingKeyView(k),
+        });
+      }
+      return { kid: key.kid, previous: before.find((k) => k.status === "active")?.kid };
+    });
     await this.refresh();
-    return { kid: key.kid, previous };
+    return result;
   }
 
   async currentSigner(): Promise<Signer> {
@@ -91,6 +131,7 @@ export class SigningKeyService {
     };
   }
 
+  /** Without private keys. */
   list(): SigningKeyRecord[] {
     return this.keys.map((k) => ({ ...k, privateJwk: null }));
   }
