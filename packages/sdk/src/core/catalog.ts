@@ -136,19 +136,28 @@ export function compileCatalog(source: CatalogSource, generation: number): Catal
       if (!plan.archived && grants(feature, value))
         offers.push({ plan: plan.key, kind: plan.kind, value: value! });
     }
+    // Every field named, in one order, rather than spread from the record: features stored with and without
+    // a description or a flag would otherwise each get a hidden class of their own, and the decision's reads
+    // of a feature would go polymorphic. The fields a decision reads come first.
     features.set(feature.key, {
-      ...feature,
+      key: feature.key,
+      type: feature.type,
+      archived: feature.archived,
       ordinal: features.size,
       notInPlan: `The tenant's plan does not include "${feature.key}".`,
       remediation: plansRemediation(offers.map((o) => o.plan)),
-      baseRemediation: plansRemediation(offers.filter((o) => o.kind === "base").map((o) => o.plan)),
-      offers: Object.freeze(offers.map((o) => Object.freeze(o))),
       gate: feature.flagKey
         ? Object.freeze({
             message: `Feature "${feature.key}" is turned off by flag "${feature.flagKey}".`,
             source: frozenSource("flag", feature.flagKey),
           })
         : undefined,
+      name: feature.name,
+      description: feature.description,
+      resetPeriod: feature.resetPeriod,
+      flagKey: feature.flagKey,
+      baseRemediation: plansRemediation(offers.filter((o) => o.kind === "base").map((o) => o.plan)),
+      offers: Object.freeze(offers.map((o) => Object.freeze(o))),
     });
   }
 

@@ -51,6 +51,8 @@ export function evaluate(snapshot: Snapshot, request: CheckRequest): Decision {
       );
     }
   }
+  // Read once: requests come in several shapes, and a property some lack costs a lookup in each.
+  const at = request.at;
   const context: Context = {
     snapshot,
     block,
@@ -59,7 +61,8 @@ export function evaluate(snapshot: Snapshot, request: CheckRequest): Decision {
     entry: undefined,
     member,
     request,
-    at: request.at,
+    at,
+    aboutNow: at === undefined,
     effective: undefined,
   };
   if (request.feature !== undefined) return checkFeature(context, request.feature);
@@ -83,6 +86,8 @@ interface Context {
   request: CheckRequest;
   /** The decision's time: the request's, or the clock's, read once and only if the decision needs it. */
   at: number | undefined;
+  /** The request names no time: the decision is about now, even once `at` holds a reading of the clock. */
+  aboutNow: boolean;
   effective: Effective | undefined;
 }
 
@@ -129,8 +134,7 @@ function effectiveOf(context: Context): Effective {
   if (context.effective !== undefined) return context.effective;
   const { snapshot, block } = context;
   const { catalog, index } = snapshot;
-  // About now when the request names no time, even if this decision has read the clock already.
-  const aboutNow = context.request.at === undefined;
+  const { aboutNow } = context;
   let memo = aboutNow ? index.memoNow(block, catalog.generation) : MISS;
   if (memo === MISS) {
     const at = timeOf(context);
