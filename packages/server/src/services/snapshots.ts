@@ -1,5 +1,11 @@
 import { type Change, type EnvironmentState, type ResourceKind, Snapshot } from "@tessera/sdk/core";
-import type { ChangeRecord, Store, StoredResource, EnvironmentState as StoredState } from "../storage/store";
+import type {
+  ChangeRecord,
+  Store,
+  StoredResource,
+  EnvironmentState as StoredState,
+  WriteTransaction,
+} from "../storage/store";
 import { every, type Periodic, reportBackgroundFailure } from "./every";
 
 /**
@@ -423,4 +429,21 @@ export function toEnvironmentState(revision: number, resources: StoredResource[]
   };
   for (const resource of resources) lists[resource.kind as ResourceKind]?.push(resource.data);
   return state;
+}
+
+/**
+ * A store write whose change records the environment's snapshot then holds: answered once this server's
+ * snapshot has applied them, so its next decision sees the write (see SnapshotRegistry.applyWrite). Without
+ * a registry (the CLI), the write alone; running servers follow it from the change log.
+ */
+export async function writeThrough<T>(
+  store: Store,
+  snapshots: SnapshotRegistry | undefined,
+  environmentId: string,
+  actor: string,
+  work: (tx: WriteTransaction) => Promise<T>,
+): Promise<T> {
+  const result = await store.write(environmentId, actor, work);
+  await snapshots?.applyWrite(environmentId, result.revision, result.changes);
+  return result.value;
 }

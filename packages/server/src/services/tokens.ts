@@ -10,7 +10,7 @@ import {
 } from "../storage/store";
 import { every, type Periodic, type PollOptions } from "./every";
 import { displayOf, generateSecret, hashSecret, sameDigest } from "./secrets";
-import type { SnapshotRegistry } from "./snapshots";
+import { type SnapshotRegistry, writeThrough } from "./snapshots";
 
 export const TOKEN_PREFIX: Record<TokenKind, string> = {
   management: "tsr_mgmt_",
@@ -220,9 +220,7 @@ export class TokenService {
     work: (tx: WriteTransaction) => Promise<T>,
   ): Promise<T> {
     try {
-      const result = await this.store.write(environmentId, actor, work);
-      await this.snapshots?.applyWrite(environmentId, result.revision, result.changes);
-      return result.value;
+      return await writeThrough(this.store, this.snapshots, environmentId, actor, work);
     } catch (error) {
       if (error instanceof StoreConflict) throw new TesseraError(error.code, error.message);
       throw error;

@@ -4,7 +4,7 @@ import type { ApiKeyPatch, ApiKeyRecord, TimeWindow } from "../../storage/creden
 import { type Store, StoreConflict, type WriteTransaction } from "../../storage/store";
 import { every, type Periodic, type PollOptions } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
-import type { SnapshotRegistry } from "../snapshots";
+import { type SnapshotRegistry, writeThrough } from "../snapshots";
 import type { ApplicationService } from "./applications";
 import { checkCidrs, checkTimeWindow, compileAllowList } from "./key-policy";
 import { LastUsedRecorder } from "./last-used";
@@ -276,14 +276,12 @@ export class ApiKeyService {
   }
 
   /** A store write whose change records the environment's snapshot then holds, as a catalog write's. */
-  private async write<T>(
+  private write<T>(
     environmentId: string,
     actor: string,
     work: (tx: WriteTransaction) => Promise<T>,
   ): Promise<T> {
-    const result = await this.store.write(environmentId, actor, work).catch(conflict);
-    await this.snapshots.applyWrite(environmentId, result.revision, result.changes);
-    return result.value;
+    return writeThrough(this.store, this.snapshots, environmentId, actor, work).catch(conflict);
   }
 
   private async record(environmentId: string, applicationId: string, id: string): Promise<ApiKeyRecord> {

@@ -10,7 +10,7 @@ import type {
 import { type Store, StoreConflict, type WriteTransaction } from "../../storage/store";
 import { every, type Periodic, type PollOptions } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
-import type { SnapshotRegistry } from "../snapshots";
+import { type SnapshotRegistry, writeThrough } from "../snapshots";
 import { apiKeyView } from "./api-keys";
 
 export const CLIENT_SECRET_PREFIX = "tsr_cs_";
@@ -272,14 +272,12 @@ export class ApplicationService {
   }
 
   /** A store write whose change records the environment's snapshot then holds, as a catalog write's. */
-  private async write<T>(
+  private write<T>(
     environmentId: string,
     actor: string,
     work: (tx: WriteTransaction) => Promise<T>,
   ): Promise<T> {
-    const result = await this.store.write(environmentId, actor, work).catch(conflict);
-    await this.snapshots.applyWrite(environmentId, result.revision, result.changes);
-    return result.value;
+    return writeThrough(this.store, this.snapshots, environmentId, actor, work).catch(conflict);
   }
 
   /** This process's own writes reach the index at once, not at the next refresh. */
