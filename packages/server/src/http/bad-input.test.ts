@@ -236,6 +236,28 @@ for (const backend of testBackends()) {
       expect(listed.find((t: { id: string }) => t.id === id).display).toMatch(/^tsr_mgmt_…/);
     });
 
+    it("tokens are listed a page at a time, oldest first, and a forged cursor is refused", async () => {
+      for (let i = 0; i < 5; i++) await server.call("POST", "/v1/tokens", { name: `paged-${i}` });
+      const all = (await server.call("GET", "/v1/tokens?limit=1000")).json();
+      expect(all.nextCursor).toBeUndefined();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = (
+          await server.call("GET", `/v1/tokens?limit=2${cursor ? `&cursor=${cursor}` : ""}`)
+        ).json();
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((t: { id: string }) => t.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(all.items.map((t: { id: string }) => t.id));
+      expect(seen.length).toBeGreaterThanOrEqual(6);
+      const forged = Buffer.from("v1:tok_nobody", "utf8").toString("base64url");
+      expectProblem(await server.call("GET", `/v1/tokens?cursor=${forged}`), 400, "INVALID_CURSOR");
+      expectProblem(await server.call("GET", "/v1/tokens?cursor=garbage"), 400, "INVALID_CURSOR");
+      expectProblem(await server.call("GET", "/v1/tokens?limit=0"), 400, "VALIDATION_FAILED");
+    });
+
     it("a server key may decide but not manage", async () => {
       const { token } = (await server.call("POST", "/v1/tokens", { name: "edge", kind: "server" })).json();
       expect(token).toMatch(/^tsr_sk_/);

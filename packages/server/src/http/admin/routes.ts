@@ -1,7 +1,10 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { Key, Name, ProblemSchema } from "../../schemas/common";
+import { TesseraError } from "../../errors";
+import { Key, Name, PageQuery, ProblemSchema } from "../../schemas/common";
+import { decodeCursor, encodeCursor } from "../../services/catalog/cursor";
 import { tokenView } from "../../services/tokens";
+import type { TokenRecord } from "../../storage/store";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
@@ -82,10 +85,14 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
 
   app.get(
     "/v1/tokens",
-    { onRequest: admin, schema: { operationId: "listTokens", tags: ["tokens"], response: errors } },
-    async (request) => ({
-      items: (await tokens.list(principalOf(request).environmentId)).map(tokenView),
-    }),
+    {
+      onRequest: admin,
+      schema: { operationId: "listTokens", tags: ["tokens"], querystring: PageQuery, response: errors },
+    },
+    async (request) => {
+      const { cursor, limit = 100 } = request.query as { cursor?: string; limit?: number };
+      return pageOfTokens(await tokens.list(principalOf(request).environmentId), cursor, limit);
+    },
   );
 
   app.delete(
@@ -129,4 +136,25 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     },
     async (request) => changes.list(principalOf(request).environmentId, request.query as never),
   );
+}
+
+/**
+ * A page of an environment's tokens, oldest first, revoked ones included, as the other lists page: `limit`
+ * of them and the cursor of the next page. Tokens are never deleted, so the last one of a page is always
+ * there to continue after; a cursor naming none is one this API did not return.
+ */
+function pageOfTokens(all: TokenRecord[], cursor: string | undefined, limit: number) {
+  let start = 0;
+  if (cursor !== undefined) {
+    const after = decodeCursor(cursor);
+    start = all.findIndex((t) => t.id === after) + 1;
+    if (start === 0) {
+      throw new TesseraError("INVALID_CURSOR", "The cursor is not one this API returned.", [
+        { pointer: "/cursor", message: "not a valid cursor", code: "INVALID_CURSOR" },
+      ]);
+    }
+  }
+  const items = all.slice(start, start + limit);
+  const more = start + limit < all.length;
+  return { items: items.map(tokenView), ...(more ? { nextCursor: encodeCursor(items.at(-1)!.id) } : {}) };
 }
