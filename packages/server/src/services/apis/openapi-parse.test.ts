@@ -298,6 +298,26 @@ describe("parseApiDocument reads", () => {
     ]);
   });
 
+  it("warns of an operation that is the same request as an earlier one, and imports both", async () => {
+    const api = await parseApiDocument({
+      openapi: "3.0.3",
+      info: { title: "T", version: "1" },
+      paths: {
+        "/a/{id}": { get: { operationId: "getById" } },
+        "/a/{name}": { get: { operationId: "getByName" }, delete: { operationId: "deleteByName" } },
+        "/a/{id}#variant": { get: { operationId: "getVariant" } },
+      },
+    });
+    expect(api.operations.map((o) => o.name)).toEqual(["getById", "getByName", "deleteByName", "getVariant"]);
+    // A #variant is meant to describe the same request again: no warning for it.
+    expect(api.warnings).toEqual([
+      {
+        pointer: "/paths/~1a~1{name}/get",
+        message: expect.stringContaining("getByName is the same request as getById"),
+      },
+    ]);
+  });
+
   it("YAML with an unknown directive, without a process warning that would carry the caller's text", async () => {
     const warnings: unknown[] = [];
     const listener = (warning: unknown) => warnings.push(warning);

@@ -138,7 +138,32 @@ function readOperations(document: JsonObject, context: OperationContext): ApiOpe
       operations.push(operation);
     }
   }
+  warnShadowed(operations, context.warnings);
   return operations;
+}
+
+/**
+ * Two operations (neither a `#variant`) that are the same request, as `/a/{id}` and `/a/{name}` are: a route
+ * check cannot tell them apart and answers for the first (toRouteDefinitions), so the second is never
+ * reached. Imported all the same, with a warning that names both.
+ */
+function warnShadowed(operations: ApiOperation[], warnings: ApiWarning[]): void {
+  const first = new Map<string, ApiOperation>();
+  for (const operation of operations) {
+    if (operation.variant !== undefined) continue;
+    const request = `${operation.method} ${parseTemplate(openApiToRouteTemplate(operation.path)).shape}`;
+    const earlier = first.get(request);
+    if (earlier === undefined) {
+      first.set(request, operation);
+      continue;
+    }
+    warnings.push({
+      pointer: operation.pointer,
+      message:
+        `Operation ${operation.name} is the same request as ${earlier.name} (${operation.method} ` +
+        `${operation.path} and ${earlier.path}): route checks answer for ${earlier.name}, never for it`,
+    });
+  }
 }
 
 interface OperationPlace {
