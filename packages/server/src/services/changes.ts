@@ -20,7 +20,18 @@ export class ChangeService {
     const last = rows[limit - 1]!.revision;
     let items = rows.filter((r) => r.revision <= last);
     if (items.length > limit) items = items.filter((r) => r.revision < last);
-    if (items.length === 0) items = rows.filter((r) => r.revision === rows[0]!.revision);
+    if (items.length === 0) {
+      // The first revision alone holds more than a page (a tenant deleted with all it had): the whole of
+      // it, read on its own. Before, only what the page had read of it came back, and the next page
+      // started after it: the rest was never listed.
+      const revision = rows[0]!.revision;
+      items = await this.store.listChanges(environmentId, {
+        ...query,
+        afterRevision: undefined,
+        atRevision: revision,
+        limit: Number.MAX_SAFE_INTEGER,
+      });
+    }
     return { items, nextAfterRevision: items[items.length - 1]!.revision };
   }
 }

@@ -222,6 +222,7 @@ export class KyselyStore implements Store {
   async listChanges(environmentId: string, options: ChangeListOptions): Promise<ChangeRecord[]> {
     let query = this.db.selectFrom("changes").selectAll().where("environment_id", "=", environmentId);
     if (options.afterRevision !== undefined) query = query.where("revision", ">", options.afterRevision);
+    if (options.atRevision !== undefined) query = query.where("revision", "=", options.atRevision);
     if (options.kind !== undefined) query = query.where("kind", "=", options.kind);
     if (options.resourceId !== undefined) query = query.where("resource_id", "=", options.resourceId);
     const rows = await query.orderBy("revision").orderBy("seq").limit(options.limit).execute();

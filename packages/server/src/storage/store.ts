@@ -67,6 +67,8 @@ export interface ListOptions {
 
 export interface ChangeListOptions {
   afterRevision?: number | undefined;
+  /** Only the changes of this one revision. */
+  atRevision?: number | undefined;
   limit: number;
   kind?: string | undefined;
   resourceId?: string | undefined;

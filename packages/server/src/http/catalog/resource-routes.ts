@@ -65,8 +65,19 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
       },
     },
     async (request) => {
-      const query = request.query as { cursor?: string; limit?: number; tenantId?: string };
-      return catalog.list(principalOf(request).environmentId, spec.kind, query);
+      const { cursor, limit, tenantId } = request.query as {
+        cursor?: string;
+        limit?: number;
+        tenantId?: string;
+      };
+      // Only the filters this list declares: a tenantId given to a list of features or tenants matched
+      // nothing (they have no tenantId), and the list came back empty.
+      const filtered = spec.listFilters?.properties.tenantId !== undefined ? tenantId : undefined;
+      return catalog.list(principalOf(request).environmentId, spec.kind, {
+        cursor,
+        limit,
+        tenantId: filtered,
+      });
     },
   );
 

@@ -23,8 +23,9 @@ export const features: KindDefinition<Feature, FeatureInput, Partial<FeatureInpu
   },
   async beforeDelete(tx, doc) {
     const users: { kind: string; id: string }[] = [];
+    // Own keys only: `in` would find "toString" in every plan's features.
     for (const p of await tx.list<Plan>("plan"))
-      if (doc.key in p.data.features) users.push({ kind: "plan", id: p.id });
+      if (Object.hasOwn(p.data.features, doc.key)) users.push({ kind: "plan", id: p.id });
     for (const p of await tx.list<Permission>("permission")) {
       if (p.data.featureKey === doc.key) users.push({ kind: "permission", id: p.id });
     }

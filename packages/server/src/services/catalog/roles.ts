@@ -20,7 +20,10 @@ export const roles: KindDefinition<Role, RoleInput, Partial<RoleInput>> = {
       permissions: unique(input.permissions ?? []),
       includes: unique(input.includes ?? []),
     }),
-  patch: (current, patch) => mergePatch(current, patch),
+  patch: (current, patch) => {
+    const next = mergePatch(current, patch);
+    return { ...next, permissions: unique(next.permissions ?? []), includes: unique(next.includes ?? []) };
+  },
   async check(tx, doc) {
     await requireReferences(tx, [
       ...doc.permissions.map((key, i) => ({

@@ -18,7 +18,11 @@ export const subscriptions: KindDefinition<Subscription, SubscriptionInput, Part
       status: input.status ?? "active",
       startAt: new Date(input.startAt ?? now).toISOString(),
     }) as Subscription,
-  patch: (current, patch) => mergePatch(current, patch),
+  // As on create, an add-on named twice is one add-on: stacked twice, its limits would count twice.
+  patch: (current, patch) => {
+    const next = mergePatch(current, patch);
+    return next.addOns ? { ...next, addOns: [...new Set(next.addOns)] } : next;
+  },
   async check(tx, doc, before) {
     if (before && before.tenantId !== doc.tenantId)
       invalid("/tenantId", "A subscription cannot move to another tenant.");
