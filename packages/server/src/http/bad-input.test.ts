@@ -252,7 +252,7 @@ for (const backend of testBackends()) {
       } while (cursor);
       expect(seen).toEqual(all.items.map((t: { id: string }) => t.id));
       expect(seen.length).toBeGreaterThanOrEqual(6);
-      const forged = Buffer.from("v1:tok_nobody", "utf8").toString("base64url");
+      const forged = Buffer.from('v2:["token","tok_nobody"]', "utf8").toString("base64url");
       expectProblem(await server.call("GET", `/v1/tokens?cursor=${forged}`), 400, "INVALID_CURSOR");
       expectProblem(await server.call("GET", "/v1/tokens?cursor=garbage"), 400, "INVALID_CURSOR");
       expectProblem(await server.call("GET", "/v1/tokens?limit=0"), 400, "VALIDATION_FAILED");

@@ -146,7 +146,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
 function pageOfTokens(all: TokenRecord[], cursor: string | undefined, limit: number) {
   let start = 0;
   if (cursor !== undefined) {
-    const after = decodeCursor(cursor);
+    const after = decodeCursor("token", cursor);
     start = all.findIndex((t) => t.id === after) + 1;
     if (start === 0) {
       throw new TesseraError("INVALID_CURSOR", "The cursor is not one this API returned.", [
@@ -156,5 +156,8 @@ function pageOfTokens(all: TokenRecord[], cursor: string | undefined, limit: num
   }
   const items = all.slice(start, start + limit);
   const more = start + limit < all.length;
-  return { items: items.map(tokenView), ...(more ? { nextCursor: encodeCursor(items.at(-1)!.id) } : {}) };
+  return {
+    items: items.map(tokenView),
+    ...(more ? { nextCursor: encodeCursor("token", items.at(-1)!.id) } : {}),
+  };
 }

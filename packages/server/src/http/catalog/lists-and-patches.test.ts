@@ -50,6 +50,27 @@ for (const backend of testBackends()) {
       expect((await ok("GET", "/v1/subscriptions?tenantId=nobody")).items).toEqual([]);
     });
 
+    it("refuses a cursor from another list, or from the same list with another filter", async () => {
+      await ok("POST", "/v1/tenants", { id: "zeta" });
+      await ok("POST", "/v1/features", { key: "zz", name: "Zz", type: "boolean" });
+      const features = await ok("GET", "/v1/features?limit=1");
+      expect(features.nextCursor).toBeDefined();
+      // Before, the tenants list took it and silently skipped every tenant before its id.
+      const crossed = await server.call("GET", `/v1/tenants?cursor=${features.nextCursor}`);
+      expect(crossed.statusCode, crossed.body).toBe(400);
+      expect(crossed.json().code).toBe("INVALID_CURSOR");
+      const page = await ok("GET", "/v1/tenants?limit=1");
+      expect((await ok("GET", `/v1/tenants?limit=1&cursor=${page.nextCursor}`)).items).toHaveLength(1);
+      await ok("POST", "/v1/subscriptions", { id: "sz1", tenantId: "zeta", planKey: "basic" });
+      await ok("POST", "/v1/subscriptions", { id: "sz2", tenantId: "zeta", planKey: "basic" });
+      const filtered = await ok("GET", "/v1/subscriptions?tenantId=zeta&limit=1");
+      const other = await server.call("GET", `/v1/subscriptions?tenantId=acme&cursor=${filtered.nextCursor}`);
+      expect(other.json().code).toBe("INVALID_CURSOR");
+      expect(
+        (await ok("GET", `/v1/subscriptions?tenantId=zeta&cursor=${filtered.nextCursor}`)).items,
+      ).toHaveLength(1);
+    });
+
     it("lists every change of a revision that holds more than a page", async () => {
       await ok("POST", "/v1/tenants", { id: "big" });
       for (let i = 0; i < 4; i++)

@@ -33,7 +33,9 @@ export class CatalogService {
 
   async list(environmentId: string, kind: ResourceKind, query: ListQuery): Promise<Page<ResourceView>> {
     const limit = query.limit ?? 100;
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    // The list a cursor belongs to: the kind, and the filter, which changes what follows an id.
+    const list = query.tenantId === undefined ? kind : `${kind}?tenantId=${query.tenantId}`;
+    const after = query.cursor === undefined ? undefined : decodeCursor(list, query.cursor);
     const rows = await this.store.listResources(environmentId, kind, {
       after,
       limit: limit + 1,
@@ -41,7 +43,7 @@ export class CatalogService {
     });
     const items = rows.slice(0, limit).map(view);
     const page: Page<ResourceView> = { items };
-    if (rows.length > limit) page.nextCursor = encodeCursor(rows[limit - 1]!.id);
+    if (rows.length > limit) page.nextCursor = encodeCursor(list, rows[limit - 1]!.id);
     return page;
   }
 
