@@ -237,7 +237,7 @@ export class KyselyStore implements Store {
 class KyselyWriteTransaction implements WriteTransaction {
   constructor(
     private readonly trx: Transaction<Database>,
-    private readonly environmentId: string,
+    readonly environmentId: string,
     private readonly recordChange: (
       kind: string,
       id: string,

@@ -79,6 +79,8 @@ export type IndexedField = "tenantId" | "userId" | "externalKey" | "planKey";
 
 /** The reads and writes of one write transaction, on one environment. */
 export interface WriteTransaction {
+  /** The environment this write is in. */
+  readonly environmentId: string;
   get<T>(kind: string, id: string): Promise<StoredResource<T> | undefined>;
   /** Every resource of `kind`, ascending by id. Meant for the catalog kinds, which are small. */
   list<T>(kind: string): Promise<StoredResource<T>[]>;

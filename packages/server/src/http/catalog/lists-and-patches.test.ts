@@ -71,6 +71,19 @@ for (const backend of testBackends()) {
       ).toHaveLength(1);
     });
 
+    it("keeps a tenant whose applications still work, until they are revoked", async () => {
+      await ok("POST", "/v1/tenants", { id: "dang" });
+      const app = await ok("POST", "/v1/applications", { tenantId: "dang", name: "app" });
+      // Before, the delete answered 204 and the application outlived its tenant: a new tenant given the
+      // id inherited it, credentials and all.
+      const refused = await server.call("DELETE", "/v1/tenants/dang");
+      expect(refused.statusCode, refused.body).toBe(409);
+      expect(refused.json().code).toBe("RESOURCE_IN_USE");
+      expect(refused.json().detail).toContain(app.id);
+      await ok("DELETE", `/v1/applications/${app.id}`);
+      expect((await server.call("DELETE", "/v1/tenants/dang")).statusCode).toBe(204);
+    });
+
     it("lists every change of a revision that holds more than a page", async () => {
       await ok("POST", "/v1/tenants", { id: "big" });
       for (let i = 0; i < 4; i++)
