@@ -1,21 +1,16 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { TesseraError } from "../../errors";
-import { Key, Name, PageQuery, ProblemSchema } from "../../schemas/common";
+import { Key, Name, PageQuery, ProblemResponses } from "../../schemas/common";
 import { decodeCursor, encodeCursor } from "../../services/catalog/cursor";
 import { tokenView } from "../../services/tokens";
 import type { TokenRecord } from "../../storage/store";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
-const errors = {
-  201: Type.Unknown(),
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-};
+// What each operation answers, for the OpenAPI document: creates 201, the rest 200, and the problems.
+const created = { 201: Type.Unknown({ description: "Created" }), ...ProblemResponses };
+const answered = { 200: Type.Unknown({ description: "OK" }), ...ProblemResponses };
 const Right = Type.Union([Type.Literal("admin"), Type.Literal("manage"), Type.Literal("decide")]);
 
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
@@ -27,7 +22,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     "/v1/environments",
     {
       onRequest: admin,
-      schema: { operationId: "listEnvironments", tags: ["environments"], response: errors },
+      schema: { operationId: "listEnvironments", tags: ["environments"], response: answered },
     },
     async () => ({
       items: await environments.list(),
@@ -42,7 +37,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         operationId: "createEnvironment",
         tags: ["environments"],
         body: Type.Object({ key: Key, name: Type.Optional(Name) }, { additionalProperties: false }),
-        response: errors,
+        response: created,
       },
     },
     async (request, reply) =>
@@ -65,7 +60,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     "/v1/tokens",
     {
       onRequest: admin,
-      schema: { operationId: "createToken", tags: ["tokens"], body: TokenBody, response: errors },
+      schema: { operationId: "createToken", tags: ["tokens"], body: TokenBody, response: created },
     },
     async (request, reply) => {
       const body = request.body as {
@@ -87,7 +82,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     "/v1/tokens",
     {
       onRequest: admin,
-      schema: { operationId: "listTokens", tags: ["tokens"], querystring: PageQuery, response: errors },
+      schema: { operationId: "listTokens", tags: ["tokens"], querystring: PageQuery, response: answered },
     },
     async (request) => {
       const { cursor, limit = 100 } = request.query as { cursor?: string; limit?: number };
@@ -103,7 +98,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         operationId: "revokeToken",
         tags: ["tokens"],
         params: Type.Object({ id: Type.String() }),
-        response: errors,
+        response: answered,
       },
     },
     async (request) => {
@@ -131,7 +126,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
           kind: Type.Optional(Type.String({ maxLength: 50 })),
           resourceId: Type.Optional(Type.String({ maxLength: 300 })),
         }),
-        response: errors,
+        response: answered,
       },
     },
     async (request) => changes.list(principalOf(request).environmentId, request.query as never),

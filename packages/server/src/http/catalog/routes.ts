@@ -14,7 +14,7 @@ import {
   TenantBody,
   UserBody,
 } from "../../schemas/catalog";
-import { Id, Metadata, Page, PageQuery, ProblemSchema } from "../../schemas/common";
+import { Id, Metadata, Page, PageQuery, ProblemResponses } from "../../schemas/common";
 import { membershipId } from "../../services/catalog/memberships";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
@@ -121,7 +121,7 @@ function registerMemberRoutes(app: FastifyInstance, { catalog, tokens }: Service
     roles: Type.Array(Type.String()),
     ...Metadata,
   });
-  const errors = { 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 422: ProblemSchema };
+  const errors = ProblemResponses;
   const tags = ["members"];
 
   app.put(

@@ -57,6 +57,23 @@ describe("Tessera's own API description", () => {
     );
   });
 
+  it("documents 200 for reads and revokes and 201 for creates on the admin routes, and 403 on members", async () => {
+    const doc = (await server.call("GET", "/openapi.json", undefined, null)).json();
+    const codes = (path: string, method: string) => Object.keys(doc.paths[path][method].responses);
+    // Before, every admin route documented only a 201, whatever it answered.
+    for (const [path, method] of [
+      ["/v1/environments", "get"],
+      ["/v1/tokens", "get"],
+      ["/v1/tokens/{id}", "delete"],
+      ["/v1/changes", "get"],
+    ]) {
+      expect(codes(path!, method!), `${method} ${path}`).toContain("200");
+      expect(codes(path!, method!), `${method} ${path}`).not.toContain("201");
+    }
+    expect(codes("/v1/tokens", "post")).toContain("201");
+    expect(codes("/v1/tenants/{tenantId}/members/{userId}", "put")).toContain("403");
+  });
+
   it("is browsable at /docs", async () => {
     const response = await server.tessera.app.inject({ method: "GET", url: "/docs/" });
     expect(response.statusCode).toBe(200);
