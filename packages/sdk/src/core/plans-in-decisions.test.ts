@@ -194,3 +194,29 @@ describe("limits that add up", () => {
     expect(over.remediation).toEqual({ plans: ["more-disk"] });
   });
 });
+
+describe("one state, one answer", () => {
+  it("however a server came by the tenant's grants and subscriptions: loaded, or applied in any order", () => {
+    // Before, a server that followed the writes and one that loaded the same state answered with different
+    // grants' config values.
+    const grants: Grant[] = [
+      { id: "gz", tenantId: "acme", featureKey: "theme", value: { color: "blue" } },
+      { id: "ga", tenantId: "acme", featureKey: "theme", value: { color: "red" } },
+    ];
+    const subscriptions = [subscription("s2", "team"), subscription("s1", "business")];
+    const answers = [compile(subscriptions, grants), compile(subscriptions, [...grants].reverse())];
+    for (const order of [grants, [...grants].reverse()]) {
+      const applied = compile([]);
+      let revision = 2;
+      for (const s of [...subscriptions].reverse())
+        applied.apply([{ kind: "subscription", after: s }], revision++);
+      for (const g of order) applied.apply([{ kind: "grant", after: g }], revision++);
+      answers.push(applied);
+    }
+    const theme = answers.map((snapshot) => answer(snapshot, "theme"));
+    const seats = answers.map((snapshot) => answer(snapshot, "seats"));
+    for (const a of theme) expect(a).toEqual(theme[0]);
+    for (const a of seats) expect(a).toEqual(seats[0]);
+    expect(theme[0]).toEqual({ value: { color: "blue" }, source: { type: "grant", key: "gz" } });
+  });
+});

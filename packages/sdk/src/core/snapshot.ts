@@ -352,6 +352,11 @@ export class Snapshot {
         grants.push(compiled);
       }
     }
+    // In one order whatever order the records came in (a load reads them by id, applied writes come as
+    // written): where two grants or subscriptions give one config value, the later one wins, and that must
+    // not depend on whether this server loaded or followed the writes.
+    grants.sort(byStartThenId);
+    if (userGrants) for (const list of userGrants.values()) list.sort(byStartThenId);
     let members: Map<string, Member> | undefined;
     for (const m of this.memberships.values(id)) {
       const user = this.users.get(m.userId);
@@ -368,7 +373,9 @@ export class Snapshot {
       memoUntil: Number.NaN,
       memo: undefined,
       tenant,
-      subscriptions: Array.from(this.subscriptions.values(id), (s) => compileSubscription(s, problems)),
+      subscriptions: Array.from(this.subscriptions.values(id), (s) => compileSubscription(s, problems)).sort(
+        byStartThenId,
+      ),
       grants: grants.length > 0 ? grants : NO_GRANTS,
       userGrants: userGrants ?? NO_USER_GRANTS,
       members: members ?? NO_MEMBERS,
@@ -480,4 +487,15 @@ function compileGrant(g: Grant, problems: string[]): CompiledGrant | undefined {
     start,
     end,
   };
+}
+
+/** Earlier start first (none is earliest), then by id: the order a tenant's grants and subscriptions stack in. */
+function byStartThenId(
+  a: { id: string; start: number | undefined },
+  b: { id: string; start: number | undefined },
+) {
+  const d = (a.start ?? Number.NEGATIVE_INFINITY) - (b.start ?? Number.NEGATIVE_INFINITY);
+  if (d < 0) return -1;
+  if (d > 0) return 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
