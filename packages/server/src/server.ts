@@ -104,14 +104,18 @@ export async function createTessera(
     bootstrap,
     async close() {
       await app.close();
-      services.tokens.stop();
-      services.applications.stop();
-      await services.apiKeys.stop();
-      services.oauth.signingKeys.stop();
+      // Each waits for a refresh still reading the store, which closes last.
+      await Promise.all([
+        services.tokens.stop(),
+        services.applications.stop(),
+        services.apiKeys.stop(),
+        services.oauth.signingKeys.stop(),
+      ]);
       services.oauth.stop();
       // Before the store closes: a notification must not start a read on a closed store.
       await notifier?.close();
-      services.snapshots.close();
+      // A read of other servers' writes still going would otherwise meet a closed store (a warning at exit).
+      await services.snapshots.close();
       await store.close();
     },
   };

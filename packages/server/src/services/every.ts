@@ -9,7 +9,8 @@ export interface PollOptions {
 
 /** A task that runs in the background until stopped. */
 export interface Periodic {
-  stop(): void;
+  /** No more runs; resolves once a run still going has finished (before what it uses is closed, say). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -27,18 +28,22 @@ export function every(
 ): Periodic {
   // A run still going at its next turn (a slow database) is left to finish: runs never overlap, so an
   // older refresh can never land after a newer one.
-  let running = false;
+  let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
-    task()
-      .catch(onError)
+    running = task()
+      .then(() => undefined, onError)
       .finally(() => {
-        running = false;
+        running = undefined;
       });
   }, ms);
   timer.unref?.();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return running ?? Promise.resolve();
+    },
+  };
 }
 
 /**

@@ -271,11 +271,13 @@ export class SnapshotRegistry {
     );
   }
 
-  close(): void {
+  /** Stops following other servers and the reload timers; resolves once a read of the change log in flight ends. */
+  async close(): Promise<void> {
     this.closed = true;
-    this.follower?.stop();
+    const following = this.follower?.stop();
     this.follower = undefined;
     for (const entry of this.entries.values()) clearTimeout(entry.gapTimer);
+    await following;
   }
 
   private entry(environmentId: string): Entry {

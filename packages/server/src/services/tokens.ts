@@ -118,8 +118,9 @@ export class TokenService {
     if (options.poll ?? true) this.refresher = every(REFRESH_MS, "token refresh", () => this.refresh());
   }
 
-  stop(): void {
-    this.refresher?.stop();
+  /** Resolves once a refresh still going has finished. */
+  async stop(): Promise<void> {
+    await this.refresher?.stop();
   }
 
   /**

@@ -83,7 +83,7 @@ export class ApiKeyService {
   }
 
   async stop(): Promise<void> {
-    this.refresher?.stop();
+    await this.refresher?.stop();
     await this.lastUsed.stop();
   }
 

@@ -84,8 +84,9 @@ export class ApplicationService {
     }
   }
 
-  stop(): void {
-    this.refresher?.stop();
+  /** Resolves once a refresh still going has finished. */
+  async stop(): Promise<void> {
+    await this.refresher?.stop();
   }
 
   async refresh(): Promise<void> {

@@ -62,8 +62,9 @@ export class SigningKeyService {
     }
   }
 
-  stop(): void {
-    this.refresher?.stop();
+  /** Resolves once a refresh still going has finished. */
+  async stop(): Promise<void> {
+    await this.refresher?.stop();
   }
 
   /** Re-reads the keys (another process may have rotated) and retires those past their overlap. */
