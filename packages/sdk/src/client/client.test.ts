@@ -311,6 +311,20 @@ describe("management", () => {
     expect(server.requests[0]?.body).toEqual({ roles: ["admin"] });
   });
 
+  it("filters lists by tenant, the change feed by kind and resource, and reads one member", async () => {
+    // Before, these filters were dropped: a tenant's subscriptions came back with every tenant's.
+    const member = { tenantId: "t1", userId: "u 1", roles: ["admin"] };
+    server.reply(json(200, { items: [] }), json(200, { items: [] }), json(200, member));
+    await client.subscriptions.list({ tenantId: "t1", limit: 5 });
+    await client.changes({ afterRevision: 1, kind: "membership", resourceId: "t1/u1" });
+    expect(await client.members.get("t1", "u 1")).toEqual(member);
+    expect(server.requests.map((r) => r.url)).toEqual([
+      "/v1/subscriptions?limit=5&tenantId=t1",
+      "/v1/changes?afterRevision=1&kind=membership&resourceId=t1%2Fu1",
+      "/v1/tenants/t1/members/u%201",
+    ]);
+  });
+
   it("reads the change feed and a subscription's entitlements", async () => {
     server.reply(json(200, { items: [] }), json(200, { entitlements: [] }));
     await client.changes({ afterRevision: 5, limit: 10 });

@@ -93,7 +93,12 @@ export class TesseraClient implements Resources {
       "GET",
       "/v1/changes",
       undefined,
-      { afterRevision: query?.afterRevision, limit: query?.limit },
+      {
+        afterRevision: query?.afterRevision,
+        limit: query?.limit,
+        kind: query?.kind,
+        resourceId: query?.resourceId,
+      },
       options,
     );
   }

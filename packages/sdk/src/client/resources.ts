@@ -54,6 +54,11 @@ export class MembersClient {
     return this.transport.request("PUT", memberPath(tenantId, userId), { roles }, undefined, options);
   }
 
+  /** Throws a TesseraApiError with status 404 when the user is not a member. */
+  get(tenantId: string, userId: string, options?: RequestOptions): Promise<MemberItem> {
+    return this.transport.request("GET", memberPath(tenantId, userId), undefined, undefined, options);
+  }
+
   list(tenantId: string, page?: PageOptions, options?: RequestOptions): Promise<Page<MemberItem>> {
     return this.transport.request("GET", membersPath(tenantId), undefined, pageQuery(page), options);
   }
@@ -97,7 +102,7 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 function pageQuery(page: PageOptions | undefined): Query {
-  return { cursor: page?.cursor, limit: page?.limit };
+  return { cursor: page?.cursor, limit: page?.limit, tenantId: page?.tenantId };
 }
 
 function membersPath(tenantId: string): string {

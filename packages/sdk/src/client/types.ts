@@ -51,6 +51,8 @@ export interface Page<T> {
 export interface PageOptions {
   cursor?: string | undefined;
   limit?: number | undefined;
+  /** Only this tenant's items: for the lists that take the filter (subscriptions, grants). */
+  tenantId?: string | undefined;
 }
 
 type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
@@ -102,6 +104,10 @@ export interface ChangeEntry {
 export interface ChangesOptions {
   afterRevision?: number | undefined;
   limit?: number | undefined;
+  /** Only changes to this kind of thing (`plan`, `token`, …). */
+  kind?: string | undefined;
+  /** Only changes to this one (a plan's key, a membership's `tenantId/userId`, …). */
+  resourceId?: string | undefined;
 }
 
 /** A page of the change feed; `items` is in revision order. */
