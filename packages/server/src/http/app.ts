@@ -8,6 +8,7 @@ import { registerCatalogRoutes } from "./catalog/routes";
 import { registerCredentialRoutes } from "./credentials/routes";
 import { registerDecisionRoutes } from "./decisions/routes";
 import { installJsonParser } from "./json-body";
+import { problemsAsProblemJson } from "./meta/problem-content";
 import { registerMetaRoutes } from "./meta/routes";
 import { registerOAuthRoutes } from "./oauth/routes";
 import { installProblemHandlers, sendFrameworkProblem } from "./problem";
@@ -59,6 +60,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }],
     },
+    transformObject: (document) =>
+      "openapiObject" in document ? problemsAsProblemJson(document.openapiObject) : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 

@@ -74,6 +74,17 @@ describe("Tessera's own API description", () => {
     expect(codes("/v1/tenants/{tenantId}/members/{userId}", "put")).toContain("403");
   });
 
+  it("documents problems as application/problem+json, as they are sent, and OAuth's errors as JSON", async () => {
+    const doc = (await server.call("GET", "/openapi.json", undefined, null)).json();
+    const invalid = doc.paths["/v1/features"].post.responses["400"].content;
+    expect(Object.keys(invalid)).toEqual(["application/problem+json"]);
+    const sent = await server.call("POST", "/v1/features", { key: "x" });
+    expect(sent.headers["content-type"]).toContain("application/problem+json");
+    expect(Object.keys(doc.paths["/oauth/token"].post.responses["400"].content)).toEqual([
+      "application/json",
+    ]);
+  });
+
   it("is browsable at /docs", async () => {
     const response = await server.tessera.app.inject({ method: "GET", url: "/docs/" });
     expect(response.statusCode).toBe(200);
