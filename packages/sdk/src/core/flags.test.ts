@@ -92,3 +92,42 @@ describe("flag targeting", () => {
     expect(evaluateFlag(flag({ default: true }), context()).on).toBe(true);
   });
 });
+
+describe("conditions found by exploratory testing", () => {
+  const on = (condition: FlagCondition, over: Partial<FlagContext> = {}) =>
+    evaluateFlag(flag({ rules: [{ conditions: [condition] }] }), context(over)).on;
+
+  it("read only the attributes a record or request has itself, not Object.prototype's", () => {
+    // Before, `constructor exists` held for a subject with no such attribute.
+    for (const attribute of [
+      "constructor",
+      "tenant.constructor",
+      "user.toString",
+      "__proto__",
+      "tenant.__proto__",
+    ]) {
+      expect(on({ attribute, operator: "exists" }), attribute).toBe(false);
+    }
+    expect(on({ attribute: "tenant.valueOf", operator: "not_exists" })).toBe(true);
+    expect(on({ attribute: "country", operator: "exists" })).toBe(true);
+  });
+
+  it("order a number only against a number or a string that spells one", () => {
+    // Before, Number() made null, "", " " and false 0, and true 1: null < 1 held while null = 0 did not.
+    for (const x of [null, "", "   ", true, false, "abc"]) {
+      for (const operator of ["lt", "lte", "gt", "gte"] as const) {
+        expect(
+          on({ attribute: "x", operator, values: [1] }, { attributes: { x } }),
+          `${x} ${operator} 1`,
+        ).toBe(false);
+        expect(
+          on({ attribute: "x", operator, values: [0] }, { attributes: { x } }),
+          `${x} ${operator} 0`,
+        ).toBe(false);
+      }
+    }
+    expect(on({ attribute: "x", operator: "gt", values: [3] }, { attributes: { x: "5" } })).toBe(true);
+    expect(on({ attribute: "x", operator: "lte", values: ["5"] }, { attributes: { x: 5 } })).toBe(true);
+    expect(on({ attribute: "tenant.seats", operator: "gte", values: [12] })).toBe(true);
+  });
+});

@@ -59,10 +59,21 @@ function attributeValues(name: string, context: FlagContext): JsonValue[] | unde
     const userId = context.userId ?? context.user?.id;
     return userId === undefined ? undefined : [userId];
   }
-  if (name.startsWith("tenant.")) return wrap(context.tenant.attributes?.[name.slice(7)]);
+  if (name.startsWith("tenant.")) return wrap(own(context.tenant.attributes, name.slice(7)));
   if (name.startsWith("user."))
-    return context.user ? wrap(context.user.attributes?.[name.slice(5)]) : undefined;
-  return wrap(context.attributes?.[name]);
+    return context.user ? wrap(own(context.user.attributes, name.slice(5))) : undefined;
+  return wrap(own(context.attributes, name));
+}
+
+/**
+ * An attribute the record or request has itself: a plain index would read `constructor` or `__proto__` from
+ * Object.prototype, and `exists` would hold for a subject with no such attribute.
+ */
+function own(
+  attributes: Readonly<Record<string, JsonValue>> | undefined,
+  name: string,
+): JsonValue | undefined {
+  return attributes !== undefined && Object.hasOwn(attributes, name) ? attributes[name] : undefined;
 }
 
 function wrap(value: JsonValue | undefined): JsonValue[] | undefined {
@@ -123,7 +134,16 @@ function equal(a: JsonValue, b: JsonValue): boolean {
 function ordered(a: JsonValue, b: JsonValue): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
-  const x = Number(a);
-  const y = Number(b);
-  return Number.isFinite(x) && Number.isFinite(y) ? x - y : Number.NaN;
+  // A number and a string that spells one, as equal() reads them; nothing else orders against a number
+  // (Number() would make null, "", " " and false 0, and true 1).
+  const x = asNumber(a);
+  const y = asNumber(b);
+  return x !== undefined && y !== undefined ? x - y : Number.NaN;
+}
+
+function asNumber(value: JsonValue): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value !== "string" || value.trim() === "") return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
 }
