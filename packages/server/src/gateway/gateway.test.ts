@@ -167,6 +167,66 @@ describe("gateway", () => {
     expect(ambiguousPath("/v1/payments?next=../x")).toBe(false);
   });
 
+  it("forwards a query as it came, odd percent-encoding and dot segments in it included", async () => {
+    // Before, reply-from decoded the query with the path: `100%` was a 500, `next=../x` a 400.
+    const token = await sign();
+    for (const query of ["q=100%", "q=%zz", "name=%E0%A4", "next=../x", "next=%2e%2e%2fx"]) {
+      const response = await gateway.inject({
+        url: `/v1/payments?${query}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.statusCode, query).toBe(200);
+      expect(response.json().url, query).toBe(`/base/v1/payments?${query}`);
+    }
+    expect(ambiguousPath("/v1/payments/%zz")).toBe(true);
+  });
+
+  it("drops hop-by-hop headers and the client's proxy credential rather than fail on them", async () => {
+    // Before, Expect (which curl adds to bodies over 1 MB), Keep-Alive and Upgrade were 500s.
+    const token = await sign({ scope: "payments:write" });
+    const response = await gateway.inject({
+      method: "POST",
+      url: "/v1/payments",
+      headers: {
+        authorization: `Bearer ${token}`,
+        expect: "100-continue",
+        "keep-alive": "timeout=5",
+        upgrade: "websocket",
+        "proxy-authorization": "Basic c2VjcmV0",
+        "content-type": "application/json",
+      },
+      payload: '{"amount":1}',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const seen = response.json();
+    expect(seen.body).toBe('{"amount":1}');
+    for (const header of ["expect", "keep-alive", "upgrade", "proxy-authorization"])
+      expect(seen.headers[header], header).toBeUndefined();
+  });
+
+  it("answers 502 without naming the upstream when it cannot be reached", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const unreachable = await buildGateway({
+      guard: createAccessGuard({ api, issuer: ISSUER, jwks: { keys: [] } }),
+      upstream: `http://127.0.0.1:${port}`,
+    });
+    try {
+      // A public operation: no credential needed to reach the upstream.
+      const response = await unreachable.inject({ url: "/v1/health" });
+      expect(response.statusCode).toBe(502);
+      expect(response.json()).toEqual({
+        error: "bad_gateway",
+        message: "The upstream could not be reached.",
+      });
+      expect(response.body).not.toContain(String(port));
+    } finally {
+      await unreachable.close();
+    }
+  });
+
   it("answers its own health endpoint", async () => {
     const response = await gateway.inject({ url: HEALTH_PATH });
     expect(response.statusCode).toBe(200);

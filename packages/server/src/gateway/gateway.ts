@@ -80,12 +80,21 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       undici: { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 },
     });
 
-    const forward = (request: import("fastify").FastifyRequest, reply: import("fastify").FastifyReply) =>
-      reply.from(`${prefix}${request.url}`, {
+    const forward = (request: import("fastify").FastifyRequest, reply: import("fastify").FastifyReply) => {
+      // The path and the query apart: reply-from decodes what it is given to look for dot segments, and a
+      // query's own `%` or `../` (a redirect target, say) failed that with a 500 or a 400. The query goes
+      // on as it came; the path has passed ambiguousPath and the guard.
+      const at = request.url.indexOf("?");
+      const path = at === -1 ? request.url : request.url.slice(0, at);
+      const query = at === -1 ? "" : request.url.slice(at + 1);
+      return reply.from(`${prefix}${path}`, {
         timeout: options.timeoutMs ?? 30_000,
+        queryString: () => query,
         rewriteRequestHeaders: (req, headers) =>
           upstreamHeaders(headers, req.tesseraAccess, forwardCredentials) as typeof headers,
+        onError: (failed, { error }) => upstreamFailed(failed, error),
       });
+    };
     proxy.all("/", forward);
     proxy.all("/*", forward);
   });
@@ -100,9 +109,38 @@ export function ambiguousPath(url: string): boolean {
   const end = url.search(/[?#]/);
   const path = (end === -1 ? url : url.slice(0, end)).toLowerCase();
   if (path.includes("%2f") || path.includes("%5c") || path.includes("\\")) return true;
+  // Percent-encoding that decodes to nothing (`%zz`, half a UTF-8 sequence) names no path at all.
+  try {
+    decodeURIComponent(path);
+  } catch {
+    return true;
+  }
   for (const segment of path.split("/")) {
     const decoded = segment.replaceAll("%2e", ".");
     if (decoded === "." || decoded === "..") return true;
   }
   return false;
+}
+
+/**
+ * The upstream could not answer: 504 when it was too slow, else 502, with a body that names neither it nor
+ * the error (its address was in the message). The error goes to the gateway's log.
+ */
+/** What upstreamFailed needs of a reply: reply-from's hands over a reply of its own server's types. */
+interface FailureReply {
+  log: { warn(details: object, message: string): void };
+  code(status: number): { header(name: string, value: string): { send(body: unknown): unknown } };
+}
+
+function upstreamFailed(reply: FailureReply, error: Error & { code?: string }): void {
+  reply.log.warn({ err: error }, "upstream request failed");
+  const timedOut =
+    error.code === "FST_REPLY_FROM_GATEWAY_TIMEOUT" || error.code?.includes("TIMEOUT") === true;
+  reply
+    .code(timedOut ? 504 : 502)
+    .header("cache-control", "no-store")
+    .send({
+      error: timedOut ? "upstream_timeout" : "bad_gateway",
+      message: timedOut ? "The upstream did not answer in time." : "The upstream could not be reached.",
+    });
 }

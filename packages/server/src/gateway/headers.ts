@@ -8,6 +8,24 @@ export const IDENTITY_PREFIX = "x-tessera-";
  * headers, minus the credential unless told otherwise, plus who the caller is. The upstream trusts these
  * only because the gateway is its one way in.
  */
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) and `expect`: they concern the client's connection to the gateway,
+ * not the gateway's to the upstream, and the HTTP client refuses several of them outright (a client's
+ * `Expect: 100-continue`, which curl adds to bodies over 1 MB, was a 500). `proxy-authorization` is a
+ * credential for the gateway, never the upstream's.
+ */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "proxy-authenticate",
+  "te",
+  "trailer",
+  "upgrade",
+  "expect",
+]);
+
 export function upstreamHeaders(
   headers: Record<string, string | string[] | undefined>,
   outcome: AccessOutcome | undefined,
@@ -16,7 +34,7 @@ export function upstreamHeaders(
   const out: Record<string, string | string[] | undefined> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (lower.startsWith(IDENTITY_PREFIX)) continue;
+    if (lower.startsWith(IDENTITY_PREFIX) || HOP_BY_HOP.has(lower)) continue;
     if (!forwardCredentials && (lower === "authorization" || lower === "x-api-key")) continue;
     out[name] = value;
   }
