@@ -227,6 +227,28 @@ describe("gateway", () => {
     }
   });
 
+  it("answers 504 when the upstream is too slow", async () => {
+    const slow = createServer(() => {
+      // Never answers.
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", () => resolve()));
+    const port = (slow.address() as AddressInfo).port;
+    const waiting = await buildGateway({
+      guard: createAccessGuard({ api, issuer: ISSUER, jwks: { keys: [] } }),
+      upstream: `http://127.0.0.1:${port}`,
+      timeoutMs: 200,
+    });
+    try {
+      const response = await waiting.inject({ url: "/v1/health" });
+      expect(response.statusCode).toBe(504);
+      expect(response.json().error).toBe("upstream_timeout");
+    } finally {
+      await waiting.close();
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+
   it("answers its own health endpoint", async () => {
     const response = await gateway.inject({ url: HEALTH_PATH });
     expect(response.statusCode).toBe(200);
