@@ -191,7 +191,7 @@ export interface Flag {
   rollout?: number | null | undefined;
   default: boolean;
   /** What the rollout hash buckets by. */
-  bucketBy?: "tenant" | "user" | undefined;
+  bucketBy?: "tenant" | "user" | null | undefined;
 }
 
 export interface RouteRule {

@@ -142,7 +142,8 @@ export const FlagBody = Type.Object(
     ),
     rollout: Type.Optional(Nullable(Percentage)),
     default: Type.Boolean({ default: false }),
-    bucketBy: Type.Optional(Type.Union([Type.Literal("tenant"), Type.Literal("user")])),
+    // null as well as absent: a PATCH can then go back to the default, the tenant.
+    bucketBy: Type.Optional(Nullable(Type.Union([Type.Literal("tenant"), Type.Literal("user")]))),
   },
   { additionalProperties: false },
 );

@@ -49,7 +49,10 @@ export class DecisionService {
 
   async lookup(environmentId: string, subject: Subject, at?: string): Promise<SubjectEntitlements> {
     const snapshot = await this.snapshots.get(environmentId);
-    return lookupEntitlements(snapshot, subject, at === undefined ? undefined : toMillis(at));
+    const result = lookupEntitlements(snapshot, subject, at === undefined ? undefined : toMillis(at));
+    // The subject's own decision (a denial when it is unknown) is a decision like any other: it gets an id.
+    if (result.subject !== undefined) result.subject.decisionId = this.nextDecisionId();
+    return result;
   }
 
   /** The entitlements a subscription confers, found by its id or external key (the seed's query). */
@@ -98,7 +101,11 @@ export class DecisionService {
     const request = input as CheckRequest;
     if (input.at !== undefined) request.at = toMillis(input.at);
     const decision = evaluate(snapshot, request);
-    decision.decisionId = `${this.prefix}${(++this.counter).toString(36)}`;
+    decision.decisionId = this.nextDecisionId();
     return decision;
+  }
+
+  private nextDecisionId(): string {
+    return `${this.prefix}${(++this.counter).toString(36)}`;
   }
 }

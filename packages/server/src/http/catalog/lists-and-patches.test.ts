@@ -84,6 +84,18 @@ for (const backend of testBackends()) {
       expect((await server.call("DELETE", "/v1/tenants/dang")).statusCode).toBe(204);
     });
 
+    it("a flag's bucketBy goes back to the default with null", async () => {
+      await ok("POST", "/v1/flags", { key: "by-user", name: "By user", rollout: 50, bucketBy: "user" });
+      // Before, null was a 400: once set, bucketBy could not be cleared.
+      const cleared = await ok("PATCH", "/v1/flags/by-user", { bucketBy: null });
+      expect(cleared.bucketBy ?? null).toBeNull();
+    });
+
+    it("gives the subject's own decision in a lookup an id, as every decision has", async () => {
+      const unknown = await ok("POST", "/v1/lookup", { subject: { tenantId: "nobody" } });
+      expect(unknown.subject).toMatchObject({ reason: "TENANT_NOT_FOUND", decisionId: expect.any(String) });
+    });
+
     it("lists every change of a revision that holds more than a page", async () => {
       await ok("POST", "/v1/tenants", { id: "big" });
       for (let i = 0; i < 4; i++)
