@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { evaluate } from "@tessera/sdk/core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTessera } from "../server";
 import type { Store } from "../storage/store";
 import { testBackends } from "../testing/backends";
+import { seesTenant, writeTenant } from "../testing/snapshot-writes";
 import { RedisChangeNotifier } from "./change-notifier";
 import { SnapshotRegistry } from "./snapshots";
 
@@ -64,13 +64,8 @@ for (const backend of testBackends()) {
     });
     afterAll(async () => store?.close());
 
-    const write = (registry: SnapshotRegistry, id: string) =>
-      store
-        .write(env, "test", (tx) => tx.create("tenant", id, { id }))
-        .then((r) => registry.applyWrite(env, r.revision, r.changes));
-    const seen = (registry: SnapshotRegistry, id: string) =>
-      evaluate(registry.current(env)!, { subject: { tenantId: id }, feature: "x" }).reason !==
-      "TENANT_NOT_FOUND";
+    const write = (registry: SnapshotRegistry, id: string) => writeTenant(store, registry, env, id);
+    const seen = (registry: SnapshotRegistry, id: string) => seesTenant(registry, env, id);
 
     it("brings another server's write to this one's decisions within milliseconds", async () => {
       const channelPrefix = prefix();
