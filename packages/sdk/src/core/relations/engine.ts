@@ -5,8 +5,10 @@ import type { TupleStore } from "./tuple-store";
 export const DEFAULT_MAX_DEPTH = 25;
 /**
  * Sub-checks one question may evaluate (memo hits not counted). A graph of groups that all contain each other
- * has as many cycle-free paths as orderings of its groups, and results that meet a cycle are not memoised:
- * without a bound, 110 such tuples held one check, and the process with it, for seconds to hours.
+ * has as many cycle-free paths as orderings of its groups. Where every relation on the way is a union, cycles
+ * are settled as a whole (checkRelation) and each sub-check runs once; where one is an intersection or an
+ * exclusion, results that meet a cycle cannot be reused, and without a bound 110 such tuples held one check,
+ * and the process with it, for seconds to hours.
  */
 export const DEFAULT_MAX_EVALUATIONS = 100_000;
 
@@ -54,6 +56,12 @@ export interface RelationPlan {
   directGrants: boolean;
   /** Plain object types whose direct tuples count without a condition (a subset of `plain`'s keys). */
   readonly unconditional: Set<number>;
+  /**
+   * Whether this relation and every relation it reads are unions only (no `and`, no `but not`). Membership
+   * is then plain reachability, which is monotone: a search that meets a cycle back to one of these can
+   * settle the whole cycle at once (see checkRelation), instead of trying every path through it.
+   */
+  unionOnly: boolean;
 }
 
 /** A model bound to a tuple store. Cheap to create; make a new one whenever the model changes. */
@@ -101,6 +109,7 @@ export function createEngine(
         inputs: [],
         directGrants: false,
         unconditional: new Set(),
+        unionOnly: false,
       };
       for (const ref of rel.directTypes) {
         const refType = s.internType(ref.type);
@@ -126,6 +135,7 @@ export function createEngine(
     plan.directGrants = grantsDirectly(plan.node);
   }
   computeReach(all, plans);
+  computeUnionOnly(all);
   return {
     model,
     store,
@@ -203,6 +213,26 @@ function computeReach(all: RelationPlan[], plans: RelationPlan[][]): void {
       }
     }
   }
+}
+
+/** Union-only: the relation's own rewrite has no `and`/`but not`, nor has any relation it reads, transitively. */
+function computeUnionOnly(all: RelationPlan[]): void {
+  for (const plan of all) plan.unionOnly = nodeUnionOnly(plan.node);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const plan of all) {
+      if (plan.unionOnly && plan.inputs.some((input) => !input.unionOnly)) {
+        plan.unionOnly = false;
+        changed = true;
+      }
+    }
+  }
+}
+
+function nodeUnionOnly(node: PlanNode): boolean {
+  if (node.k === UNION) return node.children.every(nodeUnionOnly);
+  return node.k === THIS || node.k === COMPUTED || node.k === TTU;
 }
 
 function collectSources(

@@ -24,6 +24,19 @@ export const CYCLE = 2;
 export const ERROR = 3;
 export type Outcome = typeof FALSE | typeof TRUE | typeof CYCLE | typeof ERROR;
 
+/** Sub-checks that met a cycle still open below them, and wait for it to close (see checkRelation). */
+interface Pending {
+  /** As in Run.memo, by sub-check. */
+  readonly results: Map<number, number>;
+  /** Each one's low index. */
+  readonly low: Map<number, number>;
+  /** In the order they finished, so that a finished search's share is a suffix. */
+  readonly order: number[];
+}
+
+/** Run.low when the search met no cycle. */
+const NO_CYCLE = 0x7fffffff;
+
 /** Id for an object that no tuple names: every index lookup with it misses. */
 export const UNKNOWN_OBJECT = -2;
 
@@ -57,8 +70,19 @@ export class Run {
   memo: Map<number, number> | null = null;
   /** The deepest level the current search has reached (see memo). */
   deepest = 0;
-  /** Bumped whenever a result depended on the path taken (a cycle or the depth limit); such results are not memoised. */
+  /**
+   * Bumped whenever a result depended on the path taken in a way nothing can settle (the depth limit, or a
+   * cycle through an intersection or exclusion); such results are not memoised.
+   */
   taint = 0;
+  /**
+   * The lowest stack index that the current search met a cycle at, through union-only relations (or NO_CYCLE).
+   * A sub-check whose search met a cycle back to a sub-check still on the stack below it cannot be settled
+   * until that one is: it waits in `pending` (see checkRelation).
+   */
+  low = NO_CYCLE;
+  /** Results waiting for the sub-check at their low index to finish (see checkRelation); made when first needed. */
+  pending: Pending | null = null;
   /** Sub-checks the current question may still evaluate (RelationEngine.maxEvaluations); set at depth 0. */
   budget = 0;
   error: RelationIssue | null = null;
@@ -111,6 +135,17 @@ export class Run {
   }
 }
 
+/**
+ * Cycles. A sub-check met again while it is still on the stack is undecided (CYCLE, which never grants).
+ * Where the relations are unions only, membership is reachability, and a depth-first search may settle a
+ * whole cycle at once (as Tarjan's algorithm finds strongly connected components): a sub-check whose search
+ * met a cycle back to the sub-check at stack index `low` waits in `pending` and is reused as it is, both
+ * while that one is still searching (any way out of the cycle is being searched from there) and, once that
+ * one finishes without granting, for good (nothing the cycle reaches grants). If it grants, what waited is
+ * dropped, as it may grant now too. Groups that all contain each other thus cost one sub-check per group,
+ * rather than one per ordering of the groups. Through an intersection or an exclusion, a result that met a
+ * cycle is not reused at all: there, what a cycle held back can change the answer either way.
+ */
 export function checkRelation(run: Run, objectId: number, plan: RelationPlan, depth: number): Outcome {
   const key = objectId * REL_SLOTS + plan.relId;
   // A userset always contains itself: group:x#member is in group:x#member.
@@ -140,10 +175,27 @@ export function checkRelation(run: Run, objectId: number, plan: RelationPlan, de
       }
     }
   }
+  const pending = run.pending;
+  if (pending !== null) {
+    const known = pending.results.get(key);
+    if (known !== undefined) {
+      const reached = depth + (known >> 2);
+      if (reached < run.engine.maxDepth) {
+        if (reached > run.deepest) run.deepest = reached;
+        const low = pending.low.get(key)!;
+        if (low < run.low) run.low = low;
+        return (known & 3) as Outcome;
+      }
+    }
+  }
   const stack = run.stack;
   for (let i = 0; i < stack.length; i++) {
     if (stack[i] === key) {
-      run.taint++;
+      if (plan.unionOnly && run.trail === null) {
+        if (i < run.low) run.low = i;
+      } else {
+        run.taint++;
+      }
       run.note(`cycle at ${run.sym.objectName(objectId)}#${plan.relation}`);
       return CYCLE;
     }
@@ -162,23 +214,60 @@ export function checkRelation(run: Run, objectId: number, plan: RelationPlan, de
     );
     return ERROR;
   }
+  const index = stack.length;
   stack.push(key);
   const taint = run.taint;
   const deepestAbove = run.deepest;
+  const lowAbove = run.low;
+  const pendingFrom = pending === null ? 0 : pending.order.length;
   run.deepest = depth;
+  run.low = NO_CYCLE;
   const trailLength = run.trail?.length ?? 0;
   const result = evalNode(run, objectId, plan, plan.node, depth);
   stack.pop();
   const height = run.deepest - depth;
   if (deepestAbove > run.deepest) run.deepest = deepestAbove;
+  const low = run.low;
+  if (lowAbove < low) run.low = lowAbove;
   if (run.trail) {
     if (result === TRUE) run.trail.push(`${run.sym.objectName(objectId)}#${plan.relation}`);
     else run.trail.length = trailLength;
   } else if (taint === run.taint && result !== ERROR && (depth > 0 || memo !== null)) {
-    if (run.memo === null) run.memo = new Map();
-    run.memo.set(key, result | (height << 2));
+    if (low >= index || result === TRUE) {
+      // Settled: it met no cycle below it that is still open. What waited on it is settled with it, unless
+      // it grants (a grant is found through real tuples, so it needs no waiting either way).
+      settlePending(run, pendingFrom, result !== TRUE);
+      if (run.memo === null) run.memo = new Map();
+      run.memo.set(key, result | (height << 2));
+    } else {
+      // What waited on this one now waits, with it, on the sub-check at `low` (never lower than theirs, as
+      // their lows reached this one's): so that every pending low names a sub-check still on the stack.
+      run.pending ??= { results: new Map(), low: new Map(), order: [] };
+      const { order } = run.pending;
+      for (let i = pendingFrom; i < order.length; i++) run.pending.low.set(order[i]!, low);
+      run.pending.results.set(key, result | (height << 2));
+      run.pending.low.set(key, low);
+      order.push(key);
+    }
+  } else {
+    settlePending(run, pendingFrom, false);
   }
   return result;
+}
+
+/** Ends the wait of the results pending since `from`: into the memo when `keep`, else dropped. */
+function settlePending(run: Run, from: number, keep: boolean): void {
+  const pending = run.pending;
+  if (pending === null || pending.order.length === from) return;
+  const { order, results } = pending;
+  if (keep) run.memo ??= new Map();
+  for (let i = from; i < order.length; i++) {
+    const key = order[i]!;
+    if (keep) run.memo!.set(key, results.get(key)!);
+    results.delete(key);
+    pending.low.delete(key);
+  }
+  order.length = from;
 }
 
 function evalNode(run: Run, objectId: number, plan: RelationPlan, node: PlanNode, depth: number): Outcome {
