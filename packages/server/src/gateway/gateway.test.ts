@@ -204,6 +204,57 @@ describe("gateway", () => {
       expect(seen.headers[header], header).toBeUndefined();
   });
 
+  it("refuses method override headers, which would make an allowed request another operation", async () => {
+    // payments:read allows GET /v1/payments; an upstream honouring the header would have run a POST.
+    const token = await sign();
+    for (const header of ["x-http-method-override", "X-HTTP-Method", "x-method-override"]) {
+      const response = await gateway.inject({
+        url: "/v1/payments",
+        headers: { authorization: `Bearer ${token}`, [header]: "POST" },
+      });
+      expect(response.statusCode, header).toBe(400);
+      expect(response.json(), header).toMatchObject({ error: "invalid_request", reason: "METHOD_OVERRIDE" });
+    }
+  });
+
+  it("tells the upstream the caller's address, not whatever the client claimed", async () => {
+    const token = await sign();
+    const claims = {
+      authorization: `Bearer ${token}`,
+      "x-forwarded-for": "10.9.9.9",
+      "x-forwarded-host": "admin.internal",
+      "x-forwarded-proto": "https",
+      forwarded: "for=10.9.9.9",
+    };
+    const seen = (
+      await gateway.inject({ url: "/v1/payments", headers: claims, remoteAddress: "192.0.2.7" })
+    ).json();
+    expect(seen.headers["x-forwarded-for"]).toBe("192.0.2.7");
+    expect(seen.headers["x-forwarded-proto"]).toBe("http");
+    expect(seen.headers["x-forwarded-host"]).toBe("localhost:80");
+    expect(seen.headers.forwarded).toBeUndefined();
+
+    // Behind a proxy it trusts, the gateway keeps what that proxy forwarded and adds its own peer.
+    const behindProxy = await buildGateway({
+      guard: createAccessGuard({ api, issuer: ISSUER, jwks: { keys: [] } }),
+      upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      trustProxy: true,
+    });
+    try {
+      const health = await behindProxy.inject({
+        url: "/v1/health",
+        headers: claims,
+        remoteAddress: "192.0.2.7",
+      });
+      const through = health.json();
+      expect(through.headers["x-forwarded-for"]).toBe("10.9.9.9, 192.0.2.7");
+      expect(through.headers["x-forwarded-host"]).toBe("admin.internal");
+      expect(through.headers.forwarded).toBe("for=10.9.9.9");
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
   it("answers 502 without naming the upstream when it cannot be reached", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));

@@ -2,7 +2,7 @@ import replyFrom from "@fastify/reply-from";
 import type { AccessGuard, AccessOutcome } from "@tessera/sdk/middleware";
 import { refusalOf } from "@tessera/sdk/middleware";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
-import { upstreamHeaders } from "./headers";
+import { overridesMethod, upstreamHeaders } from "./headers";
 
 export interface GatewayOptions {
   guard: AccessGuard;
@@ -65,6 +65,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
           message: "The request path is not in normal form.",
           reason: "BAD_PATH",
         });
+      if (overridesMethod(request.headers))
+        return reply.code(400).header("cache-control", "no-store").send({
+          error: "invalid_request",
+          message: "Method override headers are not accepted: send the request with its own method.",
+          reason: "METHOD_OVERRIDE",
+        });
       const outcome = await options.guard(request.method, request.url, request.headers, { ip: request.ip });
       if (outcome.allowed) {
         request.tesseraAccess = outcome;
@@ -91,7 +97,13 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         timeout: options.timeoutMs ?? 30_000,
         queryString: () => query,
         rewriteRequestHeaders: (req, headers) =>
-          upstreamHeaders(headers, req.tesseraAccess, forwardCredentials) as typeof headers,
+          upstreamHeaders(headers, req.tesseraAccess, forwardCredentials, {
+            ip: req.ip,
+            peer: req.socket.remoteAddress,
+            protocol: req.protocol,
+            host: req.headers.host,
+            trustProxy: options.trustProxy ?? false,
+          }) as typeof headers,
         onError: (failed, { error }) => upstreamFailed(failed, error),
       });
     };
