@@ -130,4 +130,32 @@ describe("conditions found by exploratory testing", () => {
     expect(on({ attribute: "x", operator: "lte", values: ["5"] }, { attributes: { x: 5 } })).toBe(true);
     expect(on({ attribute: "tenant.seats", operator: "gte", values: [12] })).toBe(true);
   });
+
+  it("order two strings that spell numbers as numbers, and other strings as text", () => {
+    // Before, "10" > "9" was false: two strings compared as text, though a number and "10" compared as numbers.
+    const x = (value: string, operator: "gt" | "lt", than: string) =>
+      on({ attribute: "x", operator, values: [than] }, { attributes: { x: value } });
+    expect(x("10", "gt", "9")).toBe(true);
+    expect(x("2.5", "lt", "10")).toBe(true);
+    expect(x("2026-12-06", "gt", "2026-11-30")).toBe(true);
+    expect(x("beta", "lt", "gamma")).toBe(true);
+    expect(x("10", "gt", "abc")).toBe(false);
+  });
+
+  it("keep a rule's subjects where they were when a rule is added above it", () => {
+    // Before, a rule's rollout hashed its place in the list: inserting a rule reshuffled who was in.
+    const rollout = {
+      conditions: [{ attribute: "tier", operator: "eq" as const, values: ["gold"] }],
+      rollout: 30,
+    };
+    const before = flag({ rules: [rollout] });
+    const after = flag({
+      rules: [{ conditions: [{ attribute: "tier", operator: "eq", values: ["platinum"] }] }, rollout],
+    });
+    const tenants = Array.from({ length: 300 }, (_, i) => `t${i}`);
+    const served = (f: Flag) =>
+      tenants.filter((id) => evaluateFlag(f, context({ tenantId: id, attributes: { tier: "gold" } })).on);
+    expect(served(after)).toEqual(served(before));
+    expect(served(before).length).toBeGreaterThan(50);
+  });
 });

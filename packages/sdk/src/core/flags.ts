@@ -31,9 +31,10 @@ export function evaluateFlag(flag: Flag, context: FlagContext): FlagResult {
     const served = rule.serve ?? true;
     const rollout = rule.rollout ?? 100;
     // Subjects outside a rule's rollout get the opposite of what the rule serves, not the next rule:
-    // a 10% rollout must mean exactly that share of the matching subjects.
+    // a 10% rollout must mean exactly that share of the matching subjects. Every rule hashes with the flag's
+    // key alone, not the rule's place in the list: a rule added above it keeps its subjects where they were.
     return {
-      on: inRollout(`${flag.key}#${i}`, bucketOf(flag, context), rollout) ? served : !served,
+      on: inRollout(flag.key, bucketOf(flag, context), rollout) ? served : !served,
       rule: i,
     };
   }
@@ -133,12 +134,14 @@ function equal(a: JsonValue, b: JsonValue): boolean {
 /** NaN-safe ordering: incomparable values compare as NaN, so every ordered operator is false. */
 function ordered(a: JsonValue, b: JsonValue): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
-  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
-  // A number and a string that spells one, as equal() reads them; nothing else orders against a number
-  // (Number() would make null, "", " " and false 0, and true 1).
+  // Two strings that spell numbers order as numbers ("9" < "10"), as a number and such a string do; other
+  // strings as text (ISO dates order right that way). Nothing else orders against a number (Number() would
+  // make null, "", " " and false 0, and true 1).
   const x = asNumber(a);
   const y = asNumber(b);
-  return x !== undefined && y !== undefined ? x - y : Number.NaN;
+  if (x !== undefined && y !== undefined) return x - y;
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  return Number.NaN;
 }
 
 function asNumber(value: JsonValue): number | undefined {
