@@ -42,7 +42,8 @@ withStorage(
         .choices(["management", "server"])
         .default("management"),
     )
-    .option("-r, --rights <rights>", "comma-separated: admin, manage, decide"),
+    .option("-r, --rights <rights>", "comma-separated: admin, manage, decide")
+    .option("--expires-at <time>", "when it stops working (ISO 8601); default: never"),
 ).action(async (flags) => runTokenCreate(loadConfig(flags), flags));
 
 const keys = program.command("keys").description("The OAuth issuer's signing keys, on a running server");

@@ -8,7 +8,7 @@ const RIGHTS: readonly TokenRight[] = ["admin", "manage", "decide"];
 /** Works on the database directly: it is how an operator gets a token without having one. */
 export async function runTokenCreate(
   config: Config,
-  flags: { environment: string; name: string; kind: TokenKind; rights?: string },
+  flags: { environment: string; name: string; kind: TokenKind; rights?: string; expiresAt?: string },
 ): Promise<void> {
   const rights = flags.rights?.split(",").map((r) => r.trim()) as TokenRight[] | undefined;
   const unknown = rights?.filter((r) => !RIGHTS.includes(r));
@@ -24,11 +24,12 @@ export async function runTokenCreate(
     }
     const { token, secret } = await new TokenService(store).create(
       environment.id,
-      { name: flags.name, kind: flags.kind, rights },
+      { name: flags.name, kind: flags.kind, rights, expiresAt: flags.expiresAt },
       "cli",
     );
     console.log(
-      `Created ${token.kind} token ${token.id} for "${environment.key}" with rights ${token.rights.join(", ")}.`,
+      `Created ${token.kind} token ${token.id} for "${environment.key}" with rights ${token.rights.join(", ")}` +
+        (token.expiresAt === null ? "." : `, expiring at ${token.expiresAt}.`),
     );
     console.log("Shown once, store it now:");
     console.log(secret);

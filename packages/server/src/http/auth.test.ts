@@ -1,6 +1,6 @@
 import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { testBackends } from "../testing/backends";
 import { startTestServer, type TestServer } from "../testing/server";
 
@@ -86,5 +86,43 @@ describe("credentials on a kept-alive connection", () => {
       code: "TOKEN_REVOKED",
       socket: first.socket,
     });
+  });
+
+  it("refuses a token once it has expired, on the connection it worked on too", async () => {
+    const expiresAt = new Date(Date.now() + 60_000).toISOString();
+    const made = await server.call("POST", "/v1/tokens", { name: "brief", kind: "server", expiresAt });
+    expect(made.statusCode).toBe(201);
+    const brief = made.json() as { id: string; token: string; expiresAt: string };
+    expect(brief.expiresAt).toBe(expiresAt);
+    const listed = (await server.call("GET", "/v1/tokens")).json() as { items: { id: string }[] };
+    expect(listed.items.find((t) => t.id === brief.id)).toMatchObject({ expiresAt });
+
+    const first = await check(`Bearer ${brief.token}`);
+    expect(first.status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.parse(expiresAt));
+      expect(await check(`Bearer ${brief.token}`)).toMatchObject({
+        status: 401,
+        code: "TOKEN_EXPIRED",
+        socket: first.socket,
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("refuses to make a token that has already expired, or whose expiry is not a time", async () => {
+    for (const expiresAt of [
+      new Date(Date.now() - 1_000).toISOString(),
+      "next tuesday",
+      "2027-02-30T00:00:00Z",
+    ]) {
+      const response = await server.call("POST", "/v1/tokens", { name: "late", expiresAt });
+      expect(response.statusCode, expiresAt).toBe(400);
+      expect(response.json(), expiresAt).toMatchObject({ code: "VALIDATION_FAILED" });
+    }
+    const names = ((await server.call("GET", "/v1/tokens")).json() as { items: { name: string }[] }).items;
+    expect(names.map((t) => t.name)).not.toContain("late");
   });
 });

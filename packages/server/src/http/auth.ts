@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 import { TesseraError } from "../errors";
-import type { Principal, TokenService } from "../services/tokens";
+import { isExpired, type Principal, type TokenService } from "../services/tokens";
 import type { TokenRight } from "../storage/store";
 
 declare module "fastify" {
@@ -59,7 +59,13 @@ function authenticate(tokens: TokenService, request: FastifyRequest): Principal 
   if (!header) throw new TesseraError("UNAUTHENTICATED", "Send a token: Authorization: Bearer <token>.");
   const socket: object | undefined = request.raw.socket ?? undefined;
   const last = socket && remembered.get(socket);
-  if (last && last.version === tokens.version && sameText(last.header, header)) return last.principal;
+  if (
+    last &&
+    last.version === tokens.version &&
+    sameText(last.header, header) &&
+    !isExpired(last.principal.expires)
+  )
+    return last.principal;
 
   const version = tokens.version;
   const match = BEARER.exec(header);
@@ -68,7 +74,11 @@ function authenticate(tokens: TokenService, request: FastifyRequest): Principal 
   if (!result.valid) {
     throw new TesseraError(
       result.code,
-      result.code === "TOKEN_REVOKED" ? "This token has been revoked." : "The token is not valid.",
+      result.code === "TOKEN_REVOKED"
+        ? "This token has been revoked."
+        : result.code === "TOKEN_EXPIRED"
+          ? "This token has expired."
+          : "The token is not valid.",
     );
   }
   if (socket) remembered.set(socket, { header, principal: result.principal, version });

@@ -36,17 +36,20 @@ export interface Principal {
   tokenId: string;
   environmentId: string;
   rights: readonly TokenRight[];
+  /** When the token stops working, ms since the epoch; Infinity for never. */
+  expires: number;
 }
 
 export type Verification =
   | { valid: true; principal: Principal }
-  | { valid: false; code: "UNAUTHENTICATED" | "TOKEN_REVOKED" };
+  | { valid: false; code: "UNAUTHENTICATED" | "TOKEN_REVOKED" | "TOKEN_EXPIRED" };
 
 /** How often tokens are re-read, so revocations and tokens made by another process (the CLI) arrive. */
 const REFRESH_MS = 5_000;
 
 const UNAUTHENTICATED: Verification = Object.freeze({ valid: false, code: "UNAUTHENTICATED" });
 const REVOKED: Verification = Object.freeze({ valid: false, code: "TOKEN_REVOKED" });
+const EXPIRED: Verification = Object.freeze({ valid: false, code: "TOKEN_EXPIRED" });
 
 /**
  * A token as verification needs it, worked out once when the token is indexed rather than on every request:
@@ -57,11 +60,14 @@ interface Verified {
   record: TokenRecord;
   digest: Buffer;
   answer: Verification;
+  /** When the token stops working, ms since the epoch; Infinity for never. */
+  expires: number;
   /** The `writes` count when this process wrote the record; 0 when it came from a refresh. */
   writtenAt: number;
 }
 
 function verified(record: TokenRecord, writtenAt: number): Verified {
+  const expires = record.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(record.expiresAt);
   const answer: Verification =
     record.revokedAt !== null
       ? REVOKED
@@ -71,9 +77,10 @@ function verified(record: TokenRecord, writtenAt: number): Verified {
             tokenId: record.id,
             environmentId: record.environmentId,
             rights: Object.freeze([...record.rights]),
+            expires,
           }),
         });
-  return { record, digest: Buffer.from(record.tokenHash, "hex"), answer, writtenAt };
+  return { record, digest: Buffer.from(record.tokenHash, "hex"), answer, expires, writtenAt };
 }
 
 /** Whether two indexes give the same answer for every secret. */
@@ -84,6 +91,7 @@ function sameAnswers(a: Map<string, Verified>, b: Map<string, Verified>): boolea
     if (!y) return false;
     const [p, q] = [x.record, y.record];
     if (p.id !== q.id || p.environmentId !== q.environmentId || p.revokedAt !== q.revokedAt) return false;
+    if (x.expires !== y.expires) return false;
     if (p.rights.length !== q.rights.length || p.rights.some((r, i) => r !== q.rights[i])) return false;
   }
   return true;
@@ -154,10 +162,17 @@ export class TokenService {
   /** `actor`: the creator's token id, or `cli`, `system`. */
   async create(
     environmentId: string,
-    input: { name: string; kind?: TokenKind | undefined; rights?: TokenRight[] | undefined },
+    input: {
+      name: string;
+      kind?: TokenKind | undefined;
+      rights?: TokenRight[] | undefined;
+      /** ISO 8601, in the future; never, when absent. */
+      expiresAt?: string | undefined;
+    },
     actor = SYSTEM_ACTOR,
   ): Promise<{ token: TokenRecord; secret: string }> {
     const kind = input.kind ?? "management";
+    const expiresAt = expiryOf(input.expiresAt);
     const rights = [...new Set(input.rights ?? DEFAULT_RIGHTS[kind])];
     if (kind === "server" && rights.some((r) => r !== "decide")) {
       throw new TesseraError("VALIDATION_FAILED", "A server key may only make decisions.", [
@@ -173,6 +188,7 @@ export class TokenService {
         rights,
         tokenHash: hashSecret(secret),
         display: displayOf(secret, TOKEN_PREFIX[kind]),
+        expiresAt,
       });
       tx.record({
         kind: "token",
@@ -234,6 +250,29 @@ export class TokenService {
     const entry = this.byHash.get(hash);
     // The map lookup finds the candidate; the constant-time compare is what accepts it.
     if (!entry || !sameDigest(entry.digest, hash)) return UNAUTHENTICATED;
+    if (entry.answer.valid && isExpired(entry.expires)) return EXPIRED;
     return entry.answer;
   }
+}
+
+/** Whether a token that stops working at `expires` (ms; Infinity for never) has stopped. */
+export function isExpired(expires: number): boolean {
+  return expires !== Number.POSITIVE_INFINITY && Date.now() >= expires;
+}
+
+/** A requested expiry as stored: a valid instant in the future, in ISO 8601; null for never. */
+function expiryOf(expiresAt: string | undefined): string | null {
+  if (expiresAt === undefined) return null;
+  const ms = Date.parse(expiresAt);
+  if (Number.isNaN(ms)) {
+    throw new TesseraError("VALIDATION_FAILED", "expiresAt is not a date and time.", [
+      { pointer: "/expiresAt", message: "an ISO 8601 date-time, such as 2027-01-31T00:00:00Z" },
+    ]);
+  }
+  if (ms <= Date.now()) {
+    throw new TesseraError("VALIDATION_FAILED", "A token cannot be made already expired.", [
+      { pointer: "/expiresAt", message: "must be in the future" },
+    ]);
+  }
+  return new Date(ms).toISOString();
 }

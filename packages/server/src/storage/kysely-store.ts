@@ -364,6 +364,7 @@ async function insertToken(
       display: token.display,
       revoked_at: null,
       last_used_at: null,
+      expires_at: token.expiresAt,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -406,6 +407,7 @@ function toToken(row: Selectable<TokensTable>): TokenRecord {
     display: row.display,
     createdAt: iso(row.created_at)!,
     revokedAt: iso(row.revoked_at),
+    expiresAt: iso(row.expires_at),
   };
 }
 

@@ -37,6 +37,7 @@ export interface TokensTable {
   created_at: Timestamp;
   revoked_at: NullableTimestamp;
   last_used_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
 }
 
 export interface ResourcesTable {

@@ -39,9 +39,15 @@ export function describeStoreConformance(backend: TestBackend): void {
         rights: ["manage", "decide"],
         tokenHash: "a".repeat(64),
         display: "tsr_mgmt_…abcd",
+        expiresAt: "2031-02-03T04:05:06.789Z",
       });
       const [token] = await store.listTokens(env);
-      expect(token).toMatchObject({ id: "tok_1", rights: ["manage", "decide"], revokedAt: null });
+      expect(token).toMatchObject({
+        id: "tok_1",
+        rights: ["manage", "decide"],
+        revokedAt: null,
+        expiresAt: "2031-02-03T04:05:06.789Z",
+      });
       const first = await store.revokeToken(env, "tok_1");
       expect(first?.revokedAt).toBeTypeOf("string");
       const second = await store.revokeToken(env, "tok_1");
@@ -96,6 +102,7 @@ export function describeStoreConformance(backend: TestBackend): void {
           rights: ["decide"],
           tokenHash: "c".repeat(64),
           display: "tsr_sk_…tx00",
+          expiresAt: null,
         });
         tx.record({
           kind: "token",
@@ -131,6 +138,7 @@ export function describeStoreConformance(backend: TestBackend): void {
             rights: ["decide"],
             tokenHash: "d".repeat(64),
             display: "tsr_sk_…half",
+            expiresAt: null,
           });
           await tx.credentials.createApplication(
             {

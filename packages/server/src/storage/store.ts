@@ -31,6 +31,8 @@ export interface TokenRecord {
   display: string;
   createdAt: string;
   revokedAt: string | null;
+  /** When the token stops working (ISO 8601); null for never. */
+  expiresAt: string | null;
 }
 
 export interface StoredResource<T = unknown> {

@@ -52,6 +52,12 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       environment: Type.Optional(
         Type.String({ description: "Another environment's id or key (admin tokens only)" }),
       ),
+      expiresAt: Type.Optional(
+        Type.String({
+          format: "date-time",
+          description: "When the token stops working (in the future); when absent, it never does",
+        }),
+      ),
     },
     { additionalProperties: false },
   );
@@ -68,6 +74,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         kind?: "management" | "server";
         rights?: ("admin" | "manage" | "decide")[];
         environment?: string;
+        expiresAt?: string;
       };
       const environmentId = body.environment
         ? (await environments.get(body.environment)).id
