@@ -285,8 +285,11 @@ function compilePlan(plan: Plan): CompiledPlan {
  * 0.7999999999999999 and refuses a request for exactly 0.8. Fifteen significant digits are all a double holds
  * exactly in decimal, so rounding there drops only the error of the addition.
  */
-export function addLimits(a: number, b: number): number {
-  return Number((a + b).toPrecision(15));
+export function addLimits(a: number, b: number): number | null {
+  const sum = a + b;
+  // Past the largest double (1e308 and 1e308 more): no count ever reaches it, so it is unlimited.
+  if (!Number.isFinite(sum)) return null;
+  return Number(sum.toPrecision(15));
 }
 
 /** Whether a plan or grant value gives access at all: `false` and a zero limit do not. */

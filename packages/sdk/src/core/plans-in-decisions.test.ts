@@ -37,6 +37,8 @@ function compile(subscriptions: Subscription[], grants: Grant[] = []): Snapshot 
       plan("unlimited-seats", "addon", { seats: null }),
       plan("disk", "base", { storage: 0.7 }),
       plan("more-disk", "addon", { storage: 0.1 }),
+      plan("vast", "base", { storage: 1e308 }),
+      plan("vaster", "addon", { storage: 1e308 }),
     ],
     flags: [],
     routes: [],
@@ -191,7 +193,20 @@ describe("limits that add up", () => {
       requestedUsage: 0.8,
       at: NOW,
     });
-    expect(over.remediation).toEqual({ plans: ["more-disk"] });
+    // The vast plans (below) allow it too.
+    expect(over.remediation).toEqual({ plans: ["more-disk", "vast", "vaster"] });
+  });
+
+  it("past the largest number a limit holds, are unlimited", () => {
+    // Before, 1e308 and an add-on's 1e308 made Infinity: the decision could not be written as JSON (a 500),
+    // while the lookup wrote it as null.
+    const snapshot = compile([subscription("s1", "vast", ["vaster"])]);
+    const d = evaluate(snapshot, { subject: { tenantId: "acme" }, feature: "storage", at: NOW });
+    expect(d).toMatchObject({ entitled: true, value: null, limit: null });
+    const listed = lookupEntitlements(snapshot, { tenantId: "acme" }, NOW).features.find(
+      (f) => f.key === "storage",
+    );
+    expect(listed?.value).toBeNull();
   });
 });
 
