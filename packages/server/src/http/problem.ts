@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { type ErrorCode, type FieldError, isTesseraError, problem } from "../errors";
+import { StoreConflict } from "../storage/store";
 import { trackAllowedMethods } from "./allowed-methods";
 import { toFieldErrors } from "./validation";
 
@@ -39,6 +40,8 @@ export function sendFrameworkProblem(error: FastifyError, _request: unknown, rep
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isTesseraError(error)) return sendProblem(reply, error.code, error.message, error.errors);
+    // A conflict the database found that no service turned into a problem of its own: still the caller's 409.
+    if (error instanceof StoreConflict) return sendProblem(reply, error.code, error.message);
     if (error.validation) {
       const part = error.validationContext ?? "body";
       const errors = toFieldErrors(error.validation as never, part);

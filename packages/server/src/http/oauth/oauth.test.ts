@@ -331,5 +331,30 @@ for (const backend of testBackends()) {
         .token;
       expect((await server.call("POST", "/v1/oauth/keys/rotate", undefined, manager)).statusCode).toBe(403);
     });
+
+    it("rotations asked for at once all happen, one after another, leaving one active key", async () => {
+      // Before, on PostgreSQL, rotations at the same moment from two environments (whose writes do not wait
+      // for each other) failed with 500s: each made its key active against the one active key allowed.
+      const production = await server.call("POST", "/v1/tokens", {
+        name: "prod-admin",
+        rights: ["admin"],
+        environment: "production",
+      });
+      expect(production.statusCode, production.body).toBe(201);
+      const admins = [undefined, production.json().token as string];
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          server.call("POST", "/v1/oauth/keys/rotate", undefined, admins[i % 2]),
+        ),
+      );
+      for (const r of results) expect(r.statusCode, r.body).toBe(200);
+      const keys = await server.tessera.services.oauth.signingKeys
+        .refresh()
+        .then(() => server.tessera.services.oauth.signingKeys.list());
+      expect(keys.filter((k) => k.status === "active")).toHaveLength(1);
+      const kids = results.map((r) => r.json().kid as string);
+      expect(new Set(kids).size).toBe(6);
+      expect(kids).toContain(keys.find((k) => k.status === "active")!.kid);
+    });
   });
 }

@@ -7,12 +7,14 @@ import {
   type JWK,
 } from "jose";
 import type { SigningKeyRecord } from "../../storage/credential-store";
-import type { Store, WriteResult } from "../../storage/store";
+import { type Store, StoreConflict, type WriteResult } from "../../storage/store";
 import { MAX_TOKEN_TTL_SECONDS } from "../credentials/applications";
 import { every, type Periodic, type PollOptions } from "../every";
 
 export const SIGNING_ALG = "ES256";
 const REFRESH_MS = 5_000;
+/** Tries at making a rotation's key active while other rotations win the race (see rotate). */
+const ROTATE_ATTEMPTS = 5;
 
 /** A signing key as GET /v1/oauth/keys shows it, and its change records hold: never the private key. */
 export interface SigningKeyView {
@@ -91,6 +93,23 @@ export class SigningKeyService {
     at = new Date(),
   ): Promise<WriteResult<{ kid: string; previous: string | undefined }>> {
     const key = await newKey();
+    // Rotations from two environments do not wait for each other's writes, and the database allows one
+    // active key: the one that loses the race tries again, and its key follows the winner's.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.rotateTo(key, environmentId, actor, at);
+      } catch (error) {
+        if (!(error instanceof StoreConflict) || attempt >= ROTATE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async rotateTo(
+    key: Pick<SigningKeyRecord, "kid" | "publicJwk" | "privateJwk">,
+    environmentId: string,
+    actor: string,
+    at: Date,
+  ): Promise<WriteResult<{ kid: string; previous: string | undefined }>> {
     const result = await this.store.write(environmentId, actor, async (tx) => {
       const before = await tx.credentials.listSigningKeys();
       await tx.credentials.addSigningKey(key, at);
