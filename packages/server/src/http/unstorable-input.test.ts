@@ -33,8 +33,16 @@ for (const backend of testBackends()) {
     const subscription = { tenantId: "acme", planKey: "pro", startAt: "2026-01-01T00:00:00Z" };
 
     it("refuses times that Date.parse or PostgreSQL cannot read, and the environment stays writable", async () => {
-      // A leap second, an offset in hours alone, the year 0000: all three pass ajv-formats' date-time.
-      for (const endAt of ["2027-12-31T23:59:60Z", "2027-06-01T10:00:00+05", "0000-01-01T00:00:00Z"]) {
+      // A leap second, an offset in hours alone, the year 0000: all three pass ajv-formats' date-time. So do
+      // times whose offset takes them past the year 9999 or before the year 1 in UTC, which PostgreSQL
+      // refused (a 500) or which were read back as +010000-… and 0000-…, which this API then refused.
+      for (const endAt of [
+        "2027-12-31T23:59:60Z",
+        "2027-06-01T10:00:00+05",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+01:00",
+      ]) {
         await expectRefused(
           "POST",
           "/v1/subscriptions",

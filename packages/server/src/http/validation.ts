@@ -12,10 +12,16 @@ const rfc3339 = fullFormats["date-time"] as { validate: (value: string) => boole
  * (23:59:60) and an offset in hours alone (+05), which Date.parse cannot read, and the year 0000, which
  * PostgreSQL does not have. Every stored time is read back with Date.parse when the snapshot is compiled,
  * where a subscription or grant whose time does not parse grants nothing (snapshot.ts, storedTime): a value
- * that passed here would be saved, answered 201, and then silently deny.
+ * that passed here would be saved, answered 201, and then silently deny. And the instant must fall in the
+ * years 1–9999 in UTC, as stored: 9999-12-31T23:59:59-14:00 is in the year 10000, which PostgreSQL refused
+ * (a 500) and JavaScript writes as +010000-…, a value this very format then refused on the way back in.
  */
 function isDateTime(value: string): boolean {
-  return rfc3339.validate(value) && !value.startsWith("0000") && !Number.isNaN(Date.parse(value));
+  if (!rfc3339.validate(value) || value.startsWith("0000")) return false;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return false;
+  const year = new Date(ms).getUTCFullYear();
+  return year >= 1 && year <= 9999;
 }
 
 function makeAjv(coerceTypes: boolean | "array") {

@@ -264,7 +264,9 @@ export function isExpired(expires: number): boolean {
 function expiryOf(expiresAt: string | undefined): string | null {
   if (expiresAt === undefined) return null;
   const ms = Date.parse(expiresAt);
-  if (Number.isNaN(ms)) {
+  // The API's schema checks the format; the CLI passes what it was given. Past the year 9999 in UTC is
+  // past what the database stores.
+  if (Number.isNaN(ms) || new Date(ms).getUTCFullYear() > 9999) {
     throw new TesseraError("VALIDATION_FAILED", "expiresAt is not a date and time.", [
       { pointer: "/expiresAt", message: "an ISO 8601 date-time, such as 2027-01-31T00:00:00Z" },
     ]);

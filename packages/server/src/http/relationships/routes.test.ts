@@ -189,6 +189,41 @@ for (const backend of testBackends()) {
       expect(list.json().items).toEqual([]);
     });
 
+    it("refuses ids too long to store, and times past the year 9999, with a 400 rather than a 500", async () => {
+      // 500 four-byte characters are within the schema's 512 characters, and 2,000 bytes: with another such
+      // user, more than PostgreSQL's primary key index holds in a row.
+      const long = "😀".repeat(500);
+      const tooLong = await s.call("POST", "/v1/relationships/tuples/write", {
+        writes: [{ object: `document:${long}`, relation: "reader", user: `user:${long}` }],
+      });
+      expect(tooLong.statusCode, tooLong.body).toBe(400);
+      expect(tooLong.json().errors.map((e: { pointer: string }) => e.pointer)).toEqual([
+        "/writes/0/object",
+        "/writes/0/user",
+      ]);
+      const late = await s.call("POST", "/v1/relationships/tuples/write", {
+        writes: [
+          {
+            object: "document:late",
+            relation: "reader",
+            user: "user:anne",
+            expiresAt: "9999-12-31T23:59:59-14:00",
+          },
+        ],
+      });
+      expect(late.statusCode, late.body).toBe(400);
+      const fits = "😀".repeat(250);
+      const stored = await s.call("POST", "/v1/relationships/tuples/write", {
+        writes: [{ object: `document:${fits}`, relation: "reader", user: `user:${fits}` }],
+      });
+      expect(stored.statusCode, stored.body).toBe(200);
+      const list = await s.call(
+        "GET",
+        `/v1/relationships/tuples?object=${encodeURIComponent(`document:${fits}`)}`,
+      );
+      expect(list.json().items).toHaveLength(1);
+    });
+
     it("writes idempotently, deletes, and lists in pages", async () => {
       const writes = [
         { object: "document:b", relation: "writer", user: "user:anne" },

@@ -60,6 +60,8 @@ export class RelationshipService {
       user: k.user,
     }));
     checkDisjoint(writes, deletes);
+    const sizeIssues = writes.flatMap((t, i) => sizeIssuesOf(t, `writes[${i}]`));
+    if (sizeIssues.length > 0) throw relationError(sizeIssues, "A tuple is too long to store");
     const deleteIssues = deletes.flatMap((k, i) => shapeIssues(k, `deletes[${i}]`));
     if (deleteIssues.length > 0) throw relationError(deleteIssues, "A tuple to delete is not valid");
     try {
@@ -237,6 +239,28 @@ function checkDisjoint(writes: TupleKey[], deletes: TupleKey[]): void {
   }
   if (errors.length > 0)
     throw new TesseraError("INVALID_TUPLE", "A batch names each tuple at most once.", errors);
+}
+
+/**
+ * Objects and users of at most this many bytes of UTF-8 each. The schema counts characters (512 at most), and
+ * 512 four-byte characters in both made a key PostgreSQL cannot index (a row of its primary key holds
+ * about 2,700 bytes): the write was a 500.
+ */
+const MAX_REF_BYTES = 1024;
+
+function sizeIssuesOf(t: TupleKey, path: string): relations.RelationIssue[] {
+  const problems: relations.RelationIssue[] = [];
+  for (const field of ["object", "user"] as const) {
+    if (Buffer.byteLength(t[field], "utf8") > MAX_REF_BYTES)
+      problems.push(
+        relations.issue(
+          "INVALID_TUPLE",
+          `${field} is longer than ${MAX_REF_BYTES} bytes of UTF-8`,
+          `${path}.${field}`,
+        ),
+      );
+  }
+  return problems;
 }
 
 function shapeIssues(k: TupleKey, path: string): relations.RelationIssue[] {
