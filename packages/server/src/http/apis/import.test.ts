@@ -240,6 +240,31 @@ for (const backend of testBackends()) {
       expect((await server.call("GET", "/v1/changes?limit=1000")).json().items.length).toBe(before);
     });
 
+    it("re-importing writes what this server's snapshot has not yet seen another server change", async () => {
+      const importV1 = () =>
+        server.call("POST", "/v1/apis/import", {
+          name: "stale",
+          document: documentOf("oai-v3.0-petstore-expanded.yaml"),
+          apply: true,
+        });
+      const first = await importV1();
+      expect(first.statusCode).toBe(200);
+      const key = first.json().api.key as string;
+      // Another server replaces it: written to the database, not yet followed by this server's snapshot.
+      const { store } = server.tessera;
+      const stored = await store.getResource<Record<string, unknown>>(server.environmentId, "api", key);
+      await store.write(server.environmentId, "elsewhere", (tx) =>
+        tx.update("api", key, { ...stored!.data, title: "Replaced elsewhere" }),
+      );
+      // Before, this server compared the document with its snapshot (still the first import), called it the
+      // same, wrote nothing and answered applied: the API stayed as the other server left it.
+      const again = await importV1();
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.json().applied).toBe(true);
+      const now = await store.getResource<{ title: string }>(server.environmentId, "api", key);
+      expect(now!.data.title).toBe(stored!.data.title);
+    });
+
     it("imports Box's 296 operations through HTTP (timed for the report, not asserted)", async () => {
       const text = readFileSync(path.join(fixtures, "box-platform.json"), "utf8");
       const started = performance.now();

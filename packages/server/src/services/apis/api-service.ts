@@ -127,8 +127,9 @@ export class ApiService {
     };
     if (input.apply !== true) return outcome;
 
-    // Re-importing the same document writes nothing: no change record, no new revision.
-    if (!previous || !sameJson(previous, next)) await this.catalog.put(environmentId, actor, "api", next);
+    // Re-importing the same document writes nothing: no change record, no new revision. Whether it is the
+    // same is the write's to say: this server's snapshot may not have another's latest import yet.
+    await this.catalog.put(environmentId, actor, "api", next, sameJson);
     const revision = (this.snapshots.current(environmentId) ?? (await this.snapshots.get(environmentId)))
       .revision;
     return { ...outcome, applied: true, revision };

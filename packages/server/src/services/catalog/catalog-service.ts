@@ -68,12 +68,24 @@ export class CatalogService {
   }
 
   /** Creates the resource or replaces it whole (PUT semantics). */
-  async put(environmentId: string, actor: string, kind: ResourceKind, input: unknown): Promise<ResourceView> {
+  /**
+   * Creates or replaces. With `unchanged`, a stored resource it calls the same as the new one is left as it
+   * is: no write, no change record, no new revision. Decided here, on what the database holds, not on a
+   * snapshot that may not have caught up with another server's write.
+   */
+  async put(
+    environmentId: string,
+    actor: string,
+    kind: ResourceKind,
+    input: unknown,
+    unchanged?: (stored: unknown, next: unknown) => boolean,
+  ): Promise<ResourceView> {
     const def = KINDS[kind];
     return this.write(environmentId, actor, async (tx) => {
       const doc = def.build(input, new Date());
       const id = def.idOf(doc);
       const before = await tx.get<object>(kind, id);
+      if (before && unchanged?.(before.data, doc)) return before;
       await def.check(tx, doc, before?.data);
       return before ? tx.update(kind, id, doc) : tx.create(kind, id, doc);
     });
