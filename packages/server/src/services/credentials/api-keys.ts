@@ -108,9 +108,7 @@ export class ApiKeyService {
     input: CreateApiKeyInput,
   ): Promise<{ apiKey: ApiKeyView; key: string }> {
     const application = await this.applications.record(environmentId, applicationId);
-    if (application.revokedAt !== null) {
-      throw new TesseraError("INVALID_STATE", `The application "${applicationId}" is revoked.`);
-    }
+    if (application.revokedAt !== null) throw applicationRevoked(applicationId);
     const api = input.api ?? application.defaultApi;
     if (!api) {
       throw new TesseraError("VALIDATION_FAILED", "Name the API the key is for.", [
@@ -129,6 +127,12 @@ export class ApiKeyService {
       expiresAt: input.expiresAt ?? null,
     });
     const created = await this.write(environmentId, actor, async (tx) => {
+      // The revoke check again, on a read inside the transaction: the environment's write lock, which a
+      // revoke takes too, makes it current. A revoke that committed since the read above would otherwise
+      // leave this key live on a revoked application (a revoke revokes only the keys it finds).
+      const current = await tx.credentials.getApplication(environmentId, applicationId);
+      if (!current) throw new TesseraError("NOT_FOUND", `No application "${applicationId}" exists.`);
+      if (current.revokedAt !== null) throw applicationRevoked(applicationId);
       const created = await tx.credentials.createApiKey(record);
       recordKey(tx, "create", undefined, created);
       return created;
@@ -167,8 +171,7 @@ export class ApiKeyService {
     input: UpdateApiKeyInput,
   ): Promise<ApiKeyView> {
     const current = await this.record(environmentId, applicationId, id);
-    if (current.revokedAt !== null)
-      throw new TesseraError("INVALID_STATE", `The API key "${id}" is revoked.`);
+    if (current.revokedAt !== null) throw keyRevoked(id);
     const errors = await this.checkPolicies(environmentId, current.tenantId, current.api, {
       scopes: input.scopes ?? undefined,
       ipAllowList: input.ipAllowList ?? undefined,
@@ -184,9 +187,12 @@ export class ApiKeyService {
     if (input.timeWindow !== undefined) patch.timeWindow = input.timeWindow;
     if (input.metadata !== undefined) patch.metadata = input.metadata;
     const updated = await this.write(environmentId, actor, async (tx) => {
+      // Again inside the transaction (current, see `create`): a revoke may have committed since.
       const before = await tx.credentials.getApiKey(environmentId, id);
+      if (!before) throw notFound(id);
+      if (before.revokedAt !== null) throw keyRevoked(id);
       const after = await tx.credentials.updateApiKey(environmentId, id, patch);
-      if (!before || !after) throw notFound(id);
+      if (!after) throw notFound(id);
       recordKey(tx, "update", before, after);
       return after;
     });
@@ -208,7 +214,12 @@ export class ApiKeyService {
     return apiKeyView(revoked);
   }
 
-  /** A new key with the same settings; the old one keeps working for `gracePeriodSeconds`, then expires. */
+  /**
+   * A new key with the same settings; the old one keeps working for `gracePeriodSeconds`, then expires. A key
+   * is rotated once: one already replaced (a retried rotation, say), revoked or expired is refused with
+   * INVALID_STATE, so a retry never makes a second replacement, and never one that inherits the old key's
+   * grace expiry as its own.
+   */
   async rotate(
     environmentId: string,
     actor: string,
@@ -217,8 +228,9 @@ export class ApiKeyService {
     gracePeriodSeconds: number,
   ): Promise<{ apiKey: ApiKeyView; key: string; previous: ApiKeyView }> {
     const current = await this.record(environmentId, applicationId, id);
-    if (current.revokedAt !== null)
-      throw new TesseraError("INVALID_STATE", `The API key "${id}" is revoked.`);
+    refuseRotation(current);
+    // The secret and id are made here (newKey reads the environment outside the transaction); the settings
+    // are taken again from the key as the transaction reads it, below.
     const { record, secret } = await this.newKey(
       environmentId,
       applicationId,
@@ -234,11 +246,24 @@ export class ApiKeyService {
       },
     );
     const { old, next } = await this.write(environmentId, actor, async (tx) => {
+      // Checked on a read inside the transaction: the environment's write lock, which every rotation and
+      // revoke takes too, makes it current, so of concurrent rotations of one key exactly one succeeds.
       const before = await tx.credentials.getApiKey(environmentId, id);
+      if (!before || before.applicationId !== applicationId) throw notFound(id);
+      refuseRotation(before);
       const rotated = await tx.credentials.rotateApiKey(
         environmentId,
         id,
-        record,
+        {
+          ...record,
+          name: before.name,
+          scopes: before.scopes,
+          ipAllowList: before.ipAllowList,
+          timeWindow: before.timeWindow,
+          metadata: before.metadata,
+          // The key's own expiry (one the user set, or none): a key not yet replaced has no grace expiry.
+          expiresAt: before.expiresAt,
+        },
         new Date(Date.now() + gracePeriodSeconds * 1000),
       );
       recordKey(tx, "create", undefined, rotated.next);
@@ -368,6 +393,28 @@ function recordKey(
     before: before && apiKeyView(before),
     after: apiKeyView(after),
   });
+}
+
+/** Only a live key that has not been replaced yet is rotated. */
+function refuseRotation(key: ApiKeyRecord, at = Date.now()): void {
+  if (key.revokedAt !== null) throw keyRevoked(key.id);
+  if (key.replacedBy !== null) {
+    throw new TesseraError(
+      "INVALID_STATE",
+      `The API key "${key.id}" has already been rotated: its replacement is "${key.replacedBy}".`,
+    );
+  }
+  if (key.expiresAt !== null && Date.parse(key.expiresAt) <= at) {
+    throw new TesseraError("INVALID_STATE", `The API key "${key.id}" has expired.`);
+  }
+}
+
+function keyRevoked(id: string): TesseraError {
+  return new TesseraError("INVALID_STATE", `The API key "${id}" is revoked.`);
+}
+
+function applicationRevoked(id: string): TesseraError {
+  return new TesseraError("INVALID_STATE", `The application "${id}" is revoked.`);
 }
 
 function notFound(id: string): TesseraError {

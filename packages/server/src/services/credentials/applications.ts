@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { TesseraError } from "../../errors";
+import { type FieldError, TesseraError } from "../../errors";
 import type {
   ApiKeyRecord,
   ApplicationPatch,
@@ -106,7 +106,6 @@ export class ApplicationService {
     actor: string,
     input: CreateApplicationInput,
   ): Promise<{ application: ApplicationView; clientSecret: string }> {
-    await this.checkReferences(environmentId, input.tenantId, input.api);
     const id = `app_${randomBytes(16).toString("hex")}`;
     const secret = generateSecret(CLIENT_SECRET_PREFIX);
     const secretRecord = {
@@ -116,6 +115,10 @@ export class ApplicationService {
       expiresAt: null,
     };
     const { application, secrets } = await this.write(environmentId, actor, async (tx) => {
+      // Checked here, not on the snapshot: a tenant delete (which refuses while the tenant has live
+      // applications) may have committed since the snapshot was taken, on this server or another, and an
+      // application made now would outlive its tenant and pass to the next tenant given its id.
+      await checkReferences(tx, input.tenantId, input.api);
       const created = await tx.credentials.createApplication(
         {
           id,
@@ -171,18 +174,20 @@ export class ApplicationService {
     id: string,
     input: UpdateApplicationInput,
   ): Promise<ApplicationView> {
-    const current = await this.record(environmentId, id);
-    if (current.revokedAt !== null) throw revoked(id);
-    if (input.api) await this.checkReferences(environmentId, current.tenantId, input.api);
     const patch: ApplicationPatch = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.api !== undefined) patch.defaultApi = input.api;
     if (input.tokenTtlSeconds !== undefined) patch.tokenTtlSeconds = input.tokenTtlSeconds;
     if (input.metadata !== undefined) patch.metadata = input.metadata;
     const updated = await this.write(environmentId, actor, async (tx) => {
+      // Checked on this read, inside the transaction: a revoke that committed after a read made before it
+      // would otherwise be followed by this update (see checkReferences).
       const before = await tx.credentials.getApplication(environmentId, id);
+      if (!before) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+      if (before.revokedAt !== null) throw revoked(id);
+      if (input.api) await checkReferences(tx, undefined, input.api);
       const after = await tx.credentials.updateApplication(environmentId, id, patch);
-      if (!before || !after) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
+      if (!after) throw new TesseraError("NOT_FOUND", `No application "${id}" exists.`);
       recordApplication(tx, "update", view(before), view(after));
       return after;
     });
@@ -287,27 +292,32 @@ export class ApplicationService {
     if (entry) entry.application = application;
     else this.clients.set(application.id, { application, secrets: [] });
   }
+}
 
-  private async checkReferences(
-    environmentId: string,
-    tenantId: string,
-    api: string | undefined,
-  ): Promise<void> {
-    const snapshot = await this.snapshots.get(environmentId);
-    const errors = [];
-    if (!snapshot.tenants.has(tenantId)) {
-      errors.push({
-        pointer: "/tenantId",
-        message: `No tenant "${tenantId}" exists.`,
-        code: "REFERENCE_NOT_FOUND",
-      });
-    }
-    if (api !== undefined && !snapshot.catalog.apis.has(api)) {
-      errors.push({ pointer: "/api", message: `No API "${api}" exists.`, code: "REFERENCE_NOT_FOUND" });
-    }
-    if (errors.length > 0) {
-      throw new TesseraError("REFERENCE_NOT_FOUND", errors.map((e) => e.message).join(" "), errors);
-    }
+/**
+ * The tenant and the API an application names must exist. Read in the write transaction: it holds the
+ * environment's write lock, which every write of the environment takes first (a tenant's delete and an
+ * application's revoke included), so under read committed these reads see every write committed before it
+ * and none can commit until this one has. That makes them current reads, as good as a row lock here.
+ */
+async function checkReferences(
+  tx: WriteTransaction,
+  tenantId: string | undefined,
+  api: string | null | undefined,
+): Promise<void> {
+  const errors: FieldError[] = [];
+  if (tenantId !== undefined && !(await tx.get("tenant", tenantId))) {
+    errors.push({
+      pointer: "/tenantId",
+      message: `No tenant "${tenantId}" exists.`,
+      code: "REFERENCE_NOT_FOUND",
+    });
+  }
+  if (api && !(await tx.get("api", api))) {
+    errors.push({ pointer: "/api", message: `No API "${api}" exists.`, code: "REFERENCE_NOT_FOUND" });
+  }
+  if (errors.length > 0) {
+    throw new TesseraError("REFERENCE_NOT_FOUND", errors.map((e) => e.message).join(" "), errors);
   }
 }
 
