@@ -25,17 +25,11 @@ export function compileApiRoutes(api: Api): RouteTable<ApiOperationRule> {
   return compileRouteTable(routes);
 }
 
-/**
- * The operation a request lands on. A HEAD with no route of its own is answered as the GET it mirrors
- * (HTTP's HEAD is a GET without the body), which the core's route decision does not do.
- */
+/** The operation a request lands on (a HEAD with no route of its own lands on its GET: see matchRoute). */
 export function findOperation(
   table: RouteTable<ApiOperationRule>,
   method: string,
   path: string,
 ): ApiOperationRule | undefined {
-  const found = matchRoute(table, method, path);
-  if (found) return found.value;
-  if (method === "HEAD" || method === "head") return matchRoute(table, "GET", path)?.value;
-  return undefined;
+  return matchRoute(table, method, path)?.value;
 }

@@ -28,6 +28,21 @@ describe("matchRoute", () => {
     expect(hit(routes, "GET", "/")).toBeUndefined();
   });
 
+  it("matches a HEAD as its GET, unless a route names HEAD itself", () => {
+    // Before, a rule for GET /reports/{id} left HEAD /reports/7 unmatched (ROUTE_NOT_FOUND), though Express
+    // and Fastify answer HEAD with the GET's handler.
+    const routes = table(
+      ["GET", "/reports/{id}"],
+      ["HEAD", "/files/{id}"],
+      ["GET", "/files/{id}"],
+      ["POST", "/jobs"],
+    );
+    expect(hit(routes, "HEAD", "/reports/7")).toBe("GET /reports/{id}");
+    expect(hit(routes, "head", "/reports/7")).toBe("GET /reports/{id}");
+    expect(hit(routes, "HEAD", "/files/7")).toBe("HEAD /files/{id}");
+    expect(hit(routes, "HEAD", "/jobs")).toBeUndefined();
+  });
+
   it("matches the root", () => {
     const routes = table(["GET", "/"]);
     expect(hit(routes, "GET", "/")).toBe("GET /");

@@ -15,9 +15,17 @@ export interface RouteMatch<T> {
  * Finds the route for a request in O(segments). Query string and fragment are ignored, one trailing slash
  * is tolerated, segments are compared percent-decoded (so `/users/%6De` is `/users/me`, as the backend
  * will see it). Path specificity decides first, then method: a static segment beats a parameter even if
- * the parameter route has the exact method and the static one only ANY.
+ * the parameter route has the exact method and the static one only ANY. A HEAD that no route names is
+ * matched as the GET it is (HTTP's HEAD is a GET without the body, and servers answer it with the GET's
+ * handler): a rule that opens or closes a GET does the same to its HEAD.
  */
 export function matchRoute<T>(table: RouteTable<T>, method: string, path: string): RouteMatch<T> | undefined {
+  const found = matchExactly(table, method, path);
+  if (found !== undefined || upperCase(method) !== "HEAD") return found;
+  return matchExactly(table, "GET", path);
+}
+
+function matchExactly<T>(table: RouteTable<T>, method: string, path: string): RouteMatch<T> | undefined {
   // Segments are found by index rather than by split(): on a hot path the array and the copies cost more
   // than the trie walk itself.
   let end = path.length;
