@@ -41,13 +41,18 @@ for (const backend of testBackends()) {
       expect((await server.call("DELETE", "/v1/features/toString")).statusCode).toBe(204);
     });
 
-    it("ignores a tenantId filter on a list that has none, rather than matching nothing", async () => {
-      expect((await ok("GET", "/v1/tenants?tenantId=acme")).items.map((t: { id: string }) => t.id)).toContain(
-        "acme",
-      );
-      expect((await ok("GET", "/v1/features?tenantId=acme")).items.length).toBeGreaterThan(0);
-      // Where the list has the filter, it still filters.
+    it("refuses a filter a list does not have, rather than ignore it or match nothing", async () => {
+      // First a tenantId on a list of features or tenants matched nothing (they have no tenantId); then it was
+      // ignored, and a "users of this tenant" screen listed every tenant's users. A filter the list does not
+      // take is a mistake to report.
+      for (const url of ["/v1/tenants?tenantId=acme", "/v1/users?tenantId=acme", "/v1/features?region=eu"]) {
+        const response = await server.call("GET", url);
+        expect(response.statusCode, url).toBe(400);
+        expect(response.json(), url).toMatchObject({ code: "VALIDATION_FAILED" });
+      }
+      // Where the list has the filter, it filters.
       expect((await ok("GET", "/v1/subscriptions?tenantId=nobody")).items).toEqual([]);
+      expect((await ok("GET", "/v1/users?limit=5")).items).toBeInstanceOf(Array);
     });
 
     it("refuses a cursor from another list, or from the same list with another filter", async () => {

@@ -60,7 +60,11 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
       schema: {
         operationId: `list${spec.singular}s`,
         tags,
-        querystring: Type.Composite([PageQuery, ...(spec.listFilters ? [spec.listFilters] : [])]),
+        // Unknown parameters are refused, as unknown body fields are: a filter the list does not have (a
+        // tenantId on users, say) would otherwise be ignored, and the caller shown everyone's.
+        querystring: Type.Composite([PageQuery, ...(spec.listFilters ? [spec.listFilters] : [])], {
+          additionalProperties: false,
+        }),
         response: { 200: Page(item), ...errors },
       },
     },
@@ -70,14 +74,8 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
         limit?: number;
         tenantId?: string;
       };
-      // Only the filters this list declares: a tenantId given to a list of features or tenants matched
-      // nothing (they have no tenantId), and the list came back empty.
-      const filtered = spec.listFilters?.properties.tenantId !== undefined ? tenantId : undefined;
-      return catalog.list(principalOf(request).environmentId, spec.kind, {
-        cursor,
-        limit,
-        tenantId: filtered,
-      });
+      // The schema lets through only the filters this list declares.
+      return catalog.list(principalOf(request).environmentId, spec.kind, { cursor, limit, tenantId });
     },
   );
 
