@@ -270,17 +270,8 @@ describe("cycles through unions only", () => {
       schema_version: "1.1",
       type_definitions: [
         { type: "user" },
-        {
-          type: "group",
-          relations: { member: { this: {} } },
-          metadata: {
-            relations: {
-              member: {
-                directly_related_user_types: [{ type: "user" }, { type: "group", relation: "member" }],
-              },
-            },
-          },
-        },
+        // Groups of users and of groups' members, as in the docs model.
+        DOCS_MODEL.type_definitions.find((t) => t.type === "group")!,
         {
           type: "doc",
           relations: {
