@@ -5,6 +5,7 @@ import type { Decision } from "../core/decision";
 import { TesseraClient } from "./client";
 import { TesseraApiError, TesseraConnectionError } from "./errors";
 import { collect } from "./resources";
+import type { LookupResponse } from "./types";
 
 // A real HTTP server that records requests and plays canned answers: the client is tested over the wire.
 
@@ -154,6 +155,67 @@ describe("decisions", () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it("names the caller's index in the errors of a batch's later requests", async () => {
+    // The server numbers each request's checks from 0: check 120 is /checks/20 of the second request.
+    server.reply((req, res) => {
+      const checks = (req.body as { checks: { feature: string }[] }).checks;
+      const bad = checks.findIndex((c) => c.feature === "bad key!");
+      if (bad < 0) return json(200, { decisions: checks.map(() => decision) })(req, res);
+      json(400, {
+        type: "about:blank",
+        title: "The request is not valid",
+        status: 400,
+        detail: `The body is not valid: /checks/${bad}/feature must match pattern`,
+        code: "VALIDATION_FAILED",
+        errors: [{ pointer: `/checks/${bad}/feature`, message: "must match pattern", code: "pattern" }],
+      })(req, res);
+    });
+    const reqs = Array.from({ length: 150 }, (_, i) => ({
+      subject: { tenantId: "t" },
+      feature: i === 120 ? "bad key!" : "f",
+    }));
+    const error = (await client.checkBatch(reqs).catch((e: unknown) => e)) as TesseraApiError;
+    expect(error).toBeInstanceOf(TesseraApiError);
+    expect(error.code).toBe("VALIDATION_FAILED");
+    expect(error.errors).toEqual([
+      { pointer: "/checks/120/feature", message: "must match pattern", code: "pattern" },
+    ]);
+    expect(error.detail).toBe("The body is not valid: /checks/120/feature must match pattern");
+    expect(error.message).toContain("/checks/120/feature");
+    // The first request's indexes are the caller's already.
+    reqs[120] = { subject: { tenantId: "t" }, feature: "f" };
+    reqs[7] = { subject: { tenantId: "t" }, feature: "bad key!" };
+    const first = (await client.checkBatch(reqs).catch((e: unknown) => e)) as TesseraApiError;
+    expect(first.errors[0]?.pointer).toBe("/checks/7/feature");
+  });
+
+  it("asks about an entity", async () => {
+    server.reply(json(200, decision));
+    await client.isEntitledTo(
+      { tenantId: "t1", userId: "u1" },
+      { entity: { type: "document", id: "1", action: "read" } },
+    );
+    expect(server.requests[0]?.body).toEqual({
+      subject: { tenantId: "t1", userId: "u1" },
+      entity: { type: "document", id: "1", action: "read" },
+    });
+  });
+
+  it("gives the subject's own decision when a lookup's subject is unknown", async () => {
+    const unknown = {
+      entitled: false,
+      reason: "TENANT_NOT_FOUND",
+      message: 'Tenant "nobody" does not exist.',
+      decisionId: "dec_1",
+      revision: 3,
+    };
+    const answer = { subject: unknown, plans: [], features: [], permissions: [], revision: 3 };
+    server.reply(json(200, answer));
+    const got: LookupResponse = await client.lookup({ tenantId: "nobody" });
+    expect(got.subject?.reason).toBe("TENANT_NOT_FOUND");
+    expect(got.subject?.decisionId).toBe("dec_1");
+  });
+
   it("looks up a subject", async () => {
     const answer = { plans: ["pro"], features: [], permissions: [], revision: 3 };
     server.reply(json(200, answer));
@@ -198,6 +260,33 @@ describe("errors", () => {
     await expect(client.check({ subject: { tenantId: "t" }, feature: "f" })).rejects.toBeInstanceOf(
       TesseraConnectionError,
     );
+  });
+
+  it("refuses a 200 whose body is empty, null or not the object the call expects", async () => {
+    // Before, these resolved to undefined or null, and the caller's `decision.entitled` was a TypeError.
+    const subject = { tenantId: "t" };
+    for (const body of [undefined, "null", "[]", "42", '"yes"']) {
+      server.reply(json(200, body));
+      await expect(client.isEntitledTo(subject, { feature: "f" })).rejects.toBeInstanceOf(
+        TesseraConnectionError,
+      );
+      await expect(client.features.get("f")).rejects.toBeInstanceOf(TesseraConnectionError);
+      await expect(client.lookup(subject)).rejects.toBeInstanceOf(TesseraConnectionError);
+    }
+    // An object that is not a decision, and a batch answer that does not pair with the checks.
+    server.reply(json(200, {}));
+    await expect(client.check({ subject, feature: "f" })).rejects.toBeInstanceOf(TesseraConnectionError);
+    await expect(client.checkBatch([{ subject, feature: "f" }])).rejects.toBeInstanceOf(
+      TesseraConnectionError,
+    );
+    server.reply(json(200, { decisions: [] }));
+    await expect(client.checkBatch([{ subject, feature: "f" }])).rejects.toBeInstanceOf(
+      TesseraConnectionError,
+    );
+    // A delete's answer carries nothing: an empty 204 or 200 is still fine.
+    server.reply(json(200, undefined));
+    await expect(client.features.delete("f")).resolves.toBeUndefined();
+    await expect(client.members.remove("t", "u")).resolves.toBeUndefined();
   });
 
   it("times out when the server does not answer", async () => {
@@ -335,3 +424,40 @@ describe("management", () => {
     ]);
   });
 });
+
+// Checked by `tsc --noEmit` (the repo's typecheck covers test files): each @ts-expect-error fails the
+// typecheck if the client's types accept what the server refuses. Never called: only the types matter.
+export function typesMatchTheServer(c: TesseraClient) {
+  // Only subscriptions and grants filter by tenant; the other lists refuse `tenantId` (400).
+  void c.subscriptions.list({ tenantId: "t1" });
+  void c.grants.listAll({ tenantId: "t1" });
+  // @ts-expect-error users are not filtered by tenant
+  void c.users.list({ tenantId: "t1" });
+  // @ts-expect-error features are not filtered by tenant
+  void c.features.listAll({ tenantId: "t1" });
+  // @ts-expect-error the tenant of a members list is in its path
+  void c.members.list("t1", { tenantId: "t1" });
+
+  // POST /v1/routes refuses `api` and `alternatives` (set only by an OpenAPI import).
+  void c.routes.create({ method: "GET", path: "/x", featureKey: "f", scopes: ["read"] });
+  // @ts-expect-error api
+  void c.routes.create({ method: "GET", path: "/x", api: "petstore@3" });
+  // @ts-expect-error alternatives
+  void c.routes.create({ method: "GET", path: "/x", alternatives: [["a"]] });
+
+  return async () => {
+    // The check answers carry no validUntil; a lookup's does.
+    const d = await c.isEntitledTo(
+      { tenantId: "t", userId: "u" },
+      { entity: { type: "doc", id: "1", action: "read" } },
+    );
+    // @ts-expect-error not sent on /v1/check
+    void d.validUntil;
+    const [b] = await c.checkBatch([{ subject: { tenantId: "t" }, feature: "f" }]);
+    // @ts-expect-error not sent on /v1/check/batch
+    void b?.validUntil;
+    const l = await c.lookup({ tenantId: "t" });
+    void l.validUntil;
+    void l.subject?.reason;
+  };
+}

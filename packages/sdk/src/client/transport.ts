@@ -48,6 +48,11 @@ export class Transport {
     return url.href;
   }
 
+  /**
+   * A call answered with a JSON object (every call but a delete). A 2xx with an empty body, `null`, an array or
+   * any other non-object is refused as unreadable, rather than handed back for the caller to trip over
+   * (`decision.entitled` on null is a TypeError far from its cause).
+   */
   async request<T>(
     method: string,
     path: string,
@@ -55,6 +60,40 @@ export class Transport {
     query?: Query,
     options?: RequestOptions,
   ): Promise<T> {
+    const answer = await this.exchange(method, path, body, query, options);
+    if (typeof answer !== "object" || answer === null || Array.isArray(answer)) {
+      const got =
+        answer === undefined
+          ? "an empty body"
+          : answer === null
+            ? "null"
+            : Array.isArray(answer)
+              ? "an array"
+              : `a ${typeof answer}`;
+      throw new TesseraConnectionError(`${method} ${path}: expected a JSON object, got ${got}`);
+    }
+    return answer as T;
+  }
+
+  /** A call whose answer carries nothing (a delete's 204): any body, or none, is accepted and dropped. */
+  async requestNoContent(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Query,
+    options?: RequestOptions,
+  ): Promise<void> {
+    await this.exchange(method, path, body, query, options);
+  }
+
+  /** Sends one request and returns its parsed 2xx body (undefined when empty); errors are thrown mapped. */
+  private async exchange(
+    method: string,
+    path: string,
+    body: unknown,
+    query: Query | undefined,
+    options: RequestOptions | undefined,
+  ): Promise<unknown> {
     const controller = new AbortController();
     let timedOut = false;
     const timer =
@@ -89,7 +128,7 @@ export class Transport {
       if (text.length > 0 && parsed === text) {
         throw new TesseraConnectionError(`${method} ${path}: the response is not JSON`);
       }
-      return parsed as T;
+      return parsed;
     } catch (error) {
       if (error instanceof TesseraApiError || error instanceof TesseraConnectionError) throw error;
       if (timedOut) {

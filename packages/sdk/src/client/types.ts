@@ -1,4 +1,4 @@
-import type { CheckRequest } from "../core/decision";
+import type { CheckRequest, Decision, EntityQuery } from "../core/decision";
 import type { FeatureSummary, PermissionSummary } from "../core/lookup";
 import type {
   Feature,
@@ -20,18 +20,39 @@ export type TimeInput = Date | string | number;
 /** A check as the client takes it: the core's request, with `at` in any usual form. */
 export type ClientCheckRequest = Omit<CheckRequest, "at"> & { at?: TimeInput | undefined };
 
-/** What `isEntitledTo` asks about: one of feature, permission or route, and the usual extras. */
+/**
+ * A decision as /v1/check and /v1/check/batch send it. The server writes its Decision schema, which has no
+ * `validUntil` (only a lookup says when its answer changes), so the client does not promise one.
+ */
+export type CheckDecision = Omit<Decision, "validUntil">;
+
+/**
+ * What `isEntitledTo` asks about: one of feature, permission, route or entity (an action on an entity of the
+ * relationship model, as `check` takes), and the usual extras.
+ */
 export type CheckTarget = (
-  | { feature: string; permission?: undefined; route?: undefined }
-  | { permission: string; feature?: undefined; route?: undefined }
-  | { route: { method: string; path: string }; feature?: undefined; permission?: undefined }
+  | { feature: string; permission?: undefined; route?: undefined; entity?: undefined }
+  | { permission: string; feature?: undefined; route?: undefined; entity?: undefined }
+  | {
+      route: { method: string; path: string };
+      feature?: undefined;
+      permission?: undefined;
+      entity?: undefined;
+    }
+  | { entity: EntityQuery; feature?: undefined; permission?: undefined; route?: undefined }
 ) &
   Pick<ClientCheckRequest, "requestedUsage" | "scopes" | "at">;
 
 export interface LookupResponse {
+  /**
+   * The subject's own decision, a denial (TENANT_NOT_FOUND, USER_NOT_FOUND, USER_NOT_IN_TENANT), sent only
+   * when the subject is unknown; the lists are then empty. Absent for a known subject.
+   */
+  subject?: CheckDecision | undefined;
   plans: string[];
   features: FeatureSummary[];
   permissions: PermissionSummary[];
+  /** When this answer may change by itself (a grant expires, a subscription starts or ends), ISO-8601. */
   validUntil?: string | undefined;
   revision: number;
 }
@@ -51,7 +72,14 @@ export interface Page<T> {
 export interface PageOptions {
   cursor?: string | undefined;
   limit?: number | undefined;
-  /** Only this tenant's items: for the lists that take the filter (subscriptions, grants). */
+}
+
+/**
+ * Paging, and the tenant filter, for the lists the server filters by tenant (subscriptions and grants). The
+ * other lists do not take `tenantId`: the server refuses query parameters a list does not know (400).
+ */
+export interface TenantPageOptions extends PageOptions {
+  /** Only this tenant's items. */
   tenantId?: string | undefined;
 }
 
@@ -64,7 +92,8 @@ export interface CreateInputs {
   roles: Optional<Role, "permissions">;
   plans: Optional<Plan, "kind" | "features">;
   flags: Optional<Flag, "enabled" | "default">;
-  routes: Optional<RouteRule, "id">;
+  // `alternatives` and `api` are set only by an OpenAPI import; POST /v1/routes refuses them (400).
+  routes: Optional<Omit<RouteRule, "alternatives" | "api">, "id">;
   tenants: Tenant;
   users: User;
   subscriptions: Optional<Subscription, "id" | "status" | "startAt">;
@@ -85,6 +114,11 @@ export interface Items {
 }
 
 export type ResourceName = keyof Items;
+
+/** What each resource's list takes: only subscriptions and grants filter by tenant. */
+export type ListOptions = {
+  [R in ResourceName]: R extends "subscriptions" | "grants" ? TenantPageOptions : PageOptions;
+};
 
 export type MemberItem = Membership & Partial<Timestamps>;
 
