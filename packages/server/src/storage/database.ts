@@ -102,10 +102,18 @@ export async function migrate(db: Kysely<Database>, schema?: string): Promise<st
     provider: migrationProvider,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+    // Kysely's introspection lists every schema, then asks has_schema_privilege of each by name: a schema
+    // that another process drops in between (test files each drop their own as they finish) fails the
+    // whole query with "schema … does not exist". Nothing was migrated yet; asking again lists schemas anew.
+    if (attempt >= 3 || (error as { code?: string }).code !== INVALID_SCHEMA_NAME) throw error;
+  }
 }
+
+/** PostgreSQL's SQLSTATE for a schema that does not exist. */
+const INVALID_SCHEMA_NAME = "3F000";
 
 export async function dropSchema(url: string, schema: string): Promise<void> {
   if (!/^postgres(ql)?:\/\//.test(url)) return;
