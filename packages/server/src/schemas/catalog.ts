@@ -4,6 +4,19 @@ import { Attributes, Description, Id, JsonValue, Key, Name, Timestamp } from "./
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
+/**
+ * A body whose fields with a default may be left out, as the API description says: the validator fills
+ * each one in (AJV's useDefaults), so a plan sent without `kind` is a base plan, answered 201. TypeBox would
+ * otherwise list them as required. Only `required` changes, not the properties: a response schema built
+ * from them (a stored plan always has its `kind`) still requires them, and the static type stays the
+ * validated body's, defaults filled in.
+ */
+function defaultsOptional<T extends TObject>(schema: T): T {
+  const required = (schema.required ?? []).filter((name) => schema.properties[name]?.default === undefined);
+  const { required: _, ...rest } = schema;
+  return (required.length > 0 ? { ...rest, required } : rest) as T;
+}
+
 export const FeatureType = Type.Union([
   Type.Literal("boolean"),
   Type.Literal("limit"),
@@ -42,16 +55,18 @@ export const PermissionBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const RoleBody = Type.Object(
-  {
-    key: Key,
-    name: Type.Optional(Name),
-    description: Type.Optional(Description),
-    permissions: Type.Array(Key, { maxItems: 1000, default: [] }),
-    includes: Type.Optional(Type.Array(Key, { maxItems: 100 })),
-    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
-  },
-  { additionalProperties: false },
+export const RoleBody = defaultsOptional(
+  Type.Object(
+    {
+      key: Key,
+      name: Type.Optional(Name),
+      description: Type.Optional(Description),
+      permissions: Type.Array(Key, { maxItems: 1000, default: [] }),
+      includes: Type.Optional(Type.Array(Key, { maxItems: 100 })),
+      scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 export const ApiAccessBody = Type.Object(
@@ -64,27 +79,29 @@ export const ApiAccessBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const PlanBody = Type.Object(
-  {
-    key: Key,
-    name: Name,
-    description: Type.Optional(Description),
-    kind: Type.Union([Type.Literal("base"), Type.Literal("addon")], { default: "base" }),
-    trialDays: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 3650 }))),
-    features: Type.Record(Key, JsonValue, {
-      default: {},
-      description:
-        "Feature key → value: true/false for boolean, a number or null (unlimited) for limit, JSON for config",
-    }),
-    apiAccess: Type.Optional(Type.Array(ApiAccessBody, { maxItems: 100 })),
-    archived: Type.Optional(
-      Type.Boolean({
+export const PlanBody = defaultsOptional(
+  Type.Object(
+    {
+      key: Key,
+      name: Name,
+      description: Type.Optional(Description),
+      kind: Type.Union([Type.Literal("base"), Type.Literal("addon")], { default: "base" }),
+      trialDays: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 3650 }))),
+      features: Type.Record(Key, JsonValue, {
+        default: {},
         description:
-          "Closed to new subscriptions (as a base plan or an add-on); subscriptions already on it keep what it gives.",
+          "Feature key → value: true/false for boolean, a number or null (unlimited) for limit, JSON for config",
       }),
-    ),
-  },
-  { additionalProperties: false },
+      apiAccess: Type.Optional(Type.Array(ApiAccessBody, { maxItems: 100 })),
+      archived: Type.Optional(
+        Type.Boolean({
+          description:
+            "Closed to new subscriptions (as a base plan or an add-on); subscriptions already on it keep what it gives.",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const FLAG_OPERATORS = [
@@ -105,47 +122,49 @@ const FLAG_OPERATORS = [
 const FlagOperator = Type.Union(FLAG_OPERATORS.map((o) => Type.Literal(o)));
 const Percentage = Type.Number({ minimum: 0, maximum: 100 });
 
-export const FlagBody = Type.Object(
-  {
-    key: Key,
-    name: Type.Optional(Name),
-    description: Type.Optional(Description),
-    enabled: Type.Boolean({ default: true }),
-    rules: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            conditions: Type.Array(
-              Type.Object(
-                {
-                  attribute: Type.String({
-                    minLength: 1,
-                    maxLength: 200,
-                    description:
-                      "tenant.id, tenant.plan, user.id, tenant.<name> or user.<name> (the record's attributes); " +
-                      "any other name is read from the check's subject.attributes.",
-                  }),
-                  operator: FlagOperator,
-                  values: Type.Optional(Type.Array(JsonValue, { maxItems: 1000 })),
-                },
-                { additionalProperties: false },
+export const FlagBody = defaultsOptional(
+  Type.Object(
+    {
+      key: Key,
+      name: Type.Optional(Name),
+      description: Type.Optional(Description),
+      enabled: Type.Boolean({ default: true }),
+      rules: Type.Optional(
+        Type.Array(
+          Type.Object(
+            {
+              conditions: Type.Array(
+                Type.Object(
+                  {
+                    attribute: Type.String({
+                      minLength: 1,
+                      maxLength: 200,
+                      description:
+                        "tenant.id, tenant.plan, user.id, tenant.<name> or user.<name> (the record's attributes); " +
+                        "any other name is read from the check's subject.attributes.",
+                    }),
+                    operator: FlagOperator,
+                    values: Type.Optional(Type.Array(JsonValue, { maxItems: 1000 })),
+                  },
+                  { additionalProperties: false },
+                ),
+                { maxItems: 50 },
               ),
-              { maxItems: 50 },
-            ),
-            rollout: Type.Optional(Percentage),
-            serve: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
+              rollout: Type.Optional(Percentage),
+              serve: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          { maxItems: 100 },
         ),
-        { maxItems: 100 },
       ),
-    ),
-    rollout: Type.Optional(Nullable(Percentage)),
-    default: Type.Boolean({ default: false }),
-    // null as well as absent: a PATCH can then go back to the default, the tenant.
-    bucketBy: Type.Optional(Nullable(Type.Union([Type.Literal("tenant"), Type.Literal("user")]))),
-  },
-  { additionalProperties: false },
+      rollout: Type.Optional(Nullable(Percentage)),
+      default: Type.Boolean({ default: false }),
+      // null as well as absent: a PATCH can then go back to the default, the tenant.
+      bucketBy: Type.Optional(Nullable(Type.Union([Type.Literal("tenant"), Type.Literal("user")]))),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 export const RouteBody = Type.Object(
@@ -180,9 +199,8 @@ export const UserBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const MembershipBody = Type.Object(
-  { roles: Type.Array(Key, { maxItems: 100, default: [] }) },
-  { additionalProperties: false },
+export const MembershipBody = defaultsOptional(
+  Type.Object({ roles: Type.Array(Key, { maxItems: 100, default: [] }) }, { additionalProperties: false }),
 );
 
 export const SubscriptionStatus = Type.Union([

@@ -137,3 +137,83 @@ export const KeyParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 100 }),
   keyId: Type.String({ minLength: 1, maxLength: 100 }),
 });
+
+/*
+ * Responses. A response schema also serializes the body (fast-json-stringify drops a field it does not list,
+ * and throws on a value of another type), so these list the services' views field for field
+ * (ApplicationView in services/credentials/applications.ts, ApiKeyView in api-keys.ts), nullability
+ * included; openapi-truth.test.ts checks the bodies come out as the handlers returned them. Nullable strings
+ * are a type list, not an anyOf: fast-json-stringify then writes the string as it is instead of validating
+ * it against each branch (an anyOf with a date-time format would throw on a year past 9999).
+ */
+const NullableString = (description?: string) =>
+  Type.Unsafe<string | null>({ type: ["string", "null"], ...(description ? { description } : {}) });
+const NullableTime = (description: string) =>
+  Type.Unsafe<string | null>({ type: ["string", "null"], format: "date-time", description });
+const MetadataOut = Type.Record(Type.String(), Type.Unknown(), { description: "As given" });
+
+export const ApplicationSchema = Type.Object({
+  id: Type.String(),
+  clientId: Type.String({ description: "The OAuth2 client_id: the application's id" }),
+  environmentId: Type.String(),
+  tenantId: Type.String(),
+  name: Type.String(),
+  api: NullableString("The API a token request without resource or audience is for"),
+  tokenTtlSeconds: Type.Integer({ description: "Access-token lifetime, seconds" }),
+  metadata: MetadataOut,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  revokedAt: NullableTime("When the application was revoked; null while it is not"),
+  secrets: Type.Optional(
+    Type.Array(
+      Type.Object({
+        id: Type.String(),
+        display: Type.String({ description: "The prefix and the last four characters" }),
+        createdAt: Timestamp,
+        expiresAt: NullableTime("Set by a rotation to the end of its grace period; null: until rotated"),
+      }),
+      { description: "The client secrets, never the secrets themselves (absent on a revoke's answer)" },
+    ),
+  ),
+});
+/** A create or a secret rotation: the application and its new client secret, shown this once. */
+export const ApplicationWithSecretSchema = Type.Object({
+  ...ApplicationSchema.properties,
+  clientSecret: Type.String({ description: "Shown in this response only" }),
+});
+
+export const ApiKeySchema = Type.Object({
+  id: Type.String(),
+  applicationId: Type.String(),
+  tenantId: Type.String(),
+  name: NullableString(),
+  api: Type.String({ description: "The API (name@major) the key opens" }),
+  display: Type.String({ description: "The prefix and the last four characters" }),
+  scopes: Nullable(Type.Array(Type.String(), { description: "null: every entitled scope" })),
+  ipAllowList: Nullable(Type.Array(Type.String(), { description: "null: any address" })),
+  timeWindow: Nullable(
+    Type.Object({
+      days: Type.Optional(Type.Array(Type.Integer(), { description: "0 = Sunday … 6 = Saturday" })),
+      start: Type.String({ description: "HH:MM, inclusive" }),
+      end: Type.String({ description: "HH:MM, exclusive" }),
+      timezone: Type.Optional(Type.String()),
+    }),
+  ),
+  metadata: MetadataOut,
+  expiresAt: NullableTime("null: never"),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  revokedAt: NullableTime("null: not revoked"),
+  lastUsedAt: NullableTime("null: never used"),
+  replacedBy: NullableString("The key a rotation replaced this one with"),
+});
+/** A create: the key and its secret, shown this once. */
+export const ApiKeyWithSecretSchema = Type.Object({
+  ...ApiKeySchema.properties,
+  key: Type.String({ description: "The API key itself; shown in this response only" }),
+});
+/** A rotation: the new key with its secret, and the key it replaced, which works until its grace ends. */
+export const RotatedApiKeySchema = Type.Object({
+  ...ApiKeyWithSecretSchema.properties,
+  previous: ApiKeySchema,
+});

@@ -1,16 +1,25 @@
-import { Type } from "@sinclair/typebox";
+import { type TSchema, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { TesseraError } from "../../errors";
-import { Key, Name, PageQuery, ProblemResponses } from "../../schemas/common";
+import { ChangePageSchema, EnvironmentSchema, TokenSchema, TokenWithSecretSchema } from "../../schemas/admin";
+import { Key, Name, Page, PageQuery, ProblemResponses } from "../../schemas/common";
 import { decodeCursor, encodeCursor } from "../../services/catalog/cursor";
 import { tokenView } from "../../services/tokens";
 import type { TokenRecord } from "../../storage/store";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
-// What each operation answers, for the OpenAPI document: creates 201, the rest 200, and the problems.
-const created = { 201: Type.Unknown({ description: "Created" }), ...ProblemResponses };
-const answered = { 200: Type.Unknown({ description: "OK" }), ...ProblemResponses };
+// What each operation answers, for the OpenAPI document: creates 201, the rest 200, with the body's schema
+// (schemas/admin.ts, which also serializes it), and the problems. x-response-description is the response's
+// description in the document (@fastify/swagger takes it off the schema).
+const created = (body: TSchema) => ({
+  201: { ...body, "x-response-description": "Created" },
+  ...ProblemResponses,
+});
+const answered = (body: TSchema) => ({
+  200: { ...body, "x-response-description": "OK" },
+  ...ProblemResponses,
+});
 const Right = Type.Union([Type.Literal("admin"), Type.Literal("manage"), Type.Literal("decide")]);
 
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
@@ -22,7 +31,11 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     "/v1/environments",
     {
       onRequest: admin,
-      schema: { operationId: "listEnvironments", tags: ["environments"], response: answered },
+      schema: {
+        operationId: "listEnvironments",
+        tags: ["environments"],
+        response: answered(Type.Object({ items: Type.Array(EnvironmentSchema) })),
+      },
     },
     async () => ({
       items: await environments.list(),
@@ -37,7 +50,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         operationId: "createEnvironment",
         tags: ["environments"],
         body: Type.Object({ key: Key, name: Type.Optional(Name) }, { additionalProperties: false }),
-        response: created,
+        response: created(EnvironmentSchema),
       },
     },
     async (request, reply) =>
@@ -66,7 +79,12 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     "/v1/tokens",
     {
       onRequest: admin,
-      schema: { operationId: "createToken", tags: ["tokens"], body: TokenBody, response: created },
+      schema: {
+        operationId: "createToken",
+        tags: ["tokens"],
+        body: TokenBody,
+        response: created(TokenWithSecretSchema),
+      },
     },
     async (request, reply) => {
       const body = request.body as {
@@ -89,7 +107,12 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     "/v1/tokens",
     {
       onRequest: admin,
-      schema: { operationId: "listTokens", tags: ["tokens"], querystring: PageQuery, response: answered },
+      schema: {
+        operationId: "listTokens",
+        tags: ["tokens"],
+        querystring: PageQuery,
+        response: answered(Page(TokenSchema)),
+      },
     },
     async (request) => {
       const { cursor, limit = 100 } = request.query as { cursor?: string; limit?: number };
@@ -105,7 +128,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         operationId: "revokeToken",
         tags: ["tokens"],
         params: Type.Object({ id: Type.String() }),
-        response: answered,
+        response: answered(TokenSchema),
       },
     },
     async (request) => {
@@ -133,7 +156,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
           kind: Type.Optional(Type.String({ maxLength: 50 })),
           resourceId: Type.Optional(Type.String({ maxLength: 300 })),
         }),
-        response: answered,
+        response: answered(ChangePageSchema),
       },
     },
     async (request) => changes.list(principalOf(request).environmentId, request.query as never),

@@ -1,26 +1,44 @@
-import { Type } from "@sinclair/typebox";
+import { type TSchema, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { PageQuery, ProblemResponses } from "../../schemas/common";
+import { Page, PageQuery, ProblemResponses } from "../../schemas/common";
 import {
   ApiKeyCreateBody,
   type ApiKeyCreateBodyType,
   ApiKeyPatchBody,
   type ApiKeyPatchBodyType,
+  ApiKeySchema,
+  ApiKeyWithSecretSchema,
   ApplicationCreateBody,
   type ApplicationCreateBodyType,
   ApplicationParams,
   ApplicationPatchBody,
   type ApplicationPatchBodyType,
+  ApplicationSchema,
+  ApplicationWithSecretSchema,
   KeyParams,
   KeyVerificationSchema,
   RotateBody,
+  RotatedApiKeySchema,
   VerifyKeyBody,
   type VerifyKeyBodyType,
 } from "../../schemas/credentials";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
-const errors = { 201: Type.Unknown(), ...ProblemResponses };
+/**
+ * What an operation answers, for the OpenAPI document: a create 201, every other operation 200 (a revoke
+ * answers the revoked record), with the body's schema, and the problems. Before, every route here declared
+ * a 201 only, whatever it answered. The schemas also serialize: see schemas/credentials.ts.
+ * x-response-description is the response's description in the document (@fastify/swagger takes it off).
+ */
+const created = (body: TSchema) => ({
+  201: { ...body, "x-response-description": "Created" },
+  ...ProblemResponses,
+});
+const answered = (body: TSchema) => ({
+  200: { ...body, "x-response-description": "OK" },
+  ...ProblemResponses,
+});
 
 /** Applications, their client secrets and API keys (manage), and key verification for gateways (decide). */
 export function registerCredentialRoutes(app: FastifyInstance, services: Services): void {
@@ -36,7 +54,12 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     "/v1/applications",
     {
       onRequest: manage,
-      schema: { operationId: "createApplication", tags, body: ApplicationCreateBody, response: errors },
+      schema: {
+        operationId: "createApplication",
+        tags,
+        body: ApplicationCreateBody,
+        response: created(ApplicationWithSecretSchema),
+      },
     },
     async (request, reply) => {
       const { application, clientSecret } = await applications.create(
@@ -57,7 +80,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
         operationId: "listApplications",
         tags,
         querystring: Type.Composite([PageQuery, Type.Object({ tenantId: Type.Optional(Type.String()) })]),
-        response: errors,
+        response: answered(Page(ApplicationSchema)),
       },
     },
     async (request) => applications.list(env(request), request.query as never),
@@ -67,7 +90,12 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     "/v1/applications/:id",
     {
       onRequest: manage,
-      schema: { operationId: "getApplication", tags, params: ApplicationParams, response: errors },
+      schema: {
+        operationId: "getApplication",
+        tags,
+        params: ApplicationParams,
+        response: answered(ApplicationSchema),
+      },
     },
     async (request) => applications.get(env(request), (request.params as { id: string }).id),
   );
@@ -81,7 +109,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
         tags,
         params: ApplicationParams,
         body: ApplicationPatchBody,
-        response: errors,
+        response: answered(ApplicationSchema),
       },
     },
     async (request) =>
@@ -97,7 +125,12 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     "/v1/applications/:id",
     {
       onRequest: manage,
-      schema: { operationId: "revokeApplication", tags, params: ApplicationParams, response: errors },
+      schema: {
+        operationId: "revokeApplication",
+        tags,
+        params: ApplicationParams,
+        response: answered(ApplicationSchema),
+      },
     },
     async (request) =>
       applications.revoke(env(request), actor(request), (request.params as { id: string }).id),
@@ -112,7 +145,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
         tags,
         params: ApplicationParams,
         body: RotateBody,
-        response: errors,
+        response: answered(ApplicationWithSecretSchema),
       },
     },
     async (request) => {
@@ -137,7 +170,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
         tags: keyTags,
         params: ApplicationParams,
         body: ApiKeyCreateBody,
-        response: errors,
+        response: created(ApiKeyWithSecretSchema),
       },
     },
     async (request, reply) => {
@@ -160,7 +193,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
         tags: keyTags,
         params: ApplicationParams,
         querystring: PageQuery,
-        response: errors,
+        response: answered(Page(ApiKeySchema)),
       },
     },
     async (request) =>
@@ -171,7 +204,12 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     "/v1/applications/:id/keys/:keyId",
     {
       onRequest: manage,
-      schema: { operationId: "getApiKey", tags: keyTags, params: KeyParams, response: errors },
+      schema: {
+        operationId: "getApiKey",
+        tags: keyTags,
+        params: KeyParams,
+        response: answered(ApiKeySchema),
+      },
     },
     async (request) => {
       const { id, keyId } = request.params as { id: string; keyId: string };
@@ -188,7 +226,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
         tags: keyTags,
         params: KeyParams,
         body: ApiKeyPatchBody,
-        response: errors,
+        response: answered(ApiKeySchema),
       },
     },
     async (request) => {
@@ -201,7 +239,12 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
     "/v1/applications/:id/keys/:keyId",
     {
       onRequest: manage,
-      schema: { operationId: "revokeApiKey", tags: keyTags, params: KeyParams, response: errors },
+      schema: {
+        operationId: "revokeApiKey",
+        tags: keyTags,
+        params: KeyParams,
+        response: answered(ApiKeySchema),
+      },
     },
     async (request) => {
       const { id, keyId } = request.params as { id: string; keyId: string };
@@ -218,7 +261,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
         tags: keyTags,
         params: KeyParams,
         body: RotateBody,
-        response: errors,
+        response: answered(RotatedApiKeySchema),
       },
     },
     async (request) => {
@@ -243,7 +286,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
         tags: keyTags,
         description: "An invalid key is an answer ({valid: false, code}), not an error.",
         body: VerifyKeyBody,
-        response: { 200: KeyVerificationSchema, ...errors },
+        response: answered(KeyVerificationSchema),
       },
     },
     async (request) => {

@@ -127,7 +127,14 @@ export function registerDecisionRoutes(app: FastifyInstance, { decisions, tokens
     "/v1/lookup",
     {
       onRequest: decide,
-      schema: { operationId: "lookupEntitlements", tags: ["decisions"], body: LookupBody, response: errors },
+      schema: {
+        operationId: "lookupEntitlements",
+        tags: ["decisions"],
+        body: LookupBody,
+        // The 200 was missing (only the problems were declared). Its body stays undescribed: a schema would
+        // also serialize it, and this one is the evaluator's whole SubjectEntitlements.
+        response: { 200: Type.Unknown({ description: "The subject's entitlements" }), ...errors },
+      },
     },
     async (request) => {
       const { subject, at } = request.body as { subject: CheckBodyType["subject"]; at?: string };
@@ -148,7 +155,12 @@ export function registerDecisionRoutes(app: FastifyInstance, { decisions, tokens
         tags: ["decisions"],
         description: "The entitlements a subscription confers, by its id or its external key.",
         querystring: Type.Object({ subscriptionKey: Type.String({ minLength: 1, maxLength: 200 }) }),
-        response: { ...errors, 404: ProblemSchema },
+        // The 200 was missing, as on lookup; the body stays undescribed there too.
+        response: {
+          200: Type.Unknown({ description: "The plans and entitlements the subscription confers" }),
+          ...errors,
+          404: ProblemSchema,
+        },
       },
     },
     async (request) => {
