@@ -56,3 +56,17 @@ export const ProblemResponses = {
   409: ProblemSchema,
   422: ProblemSchema,
 };
+
+/**
+ * What an operation answers, for the OpenAPI document and the serializer: a create's 201 or another
+ * operation's 200 with the body's schema (which also serializes it: list every field), and the problems.
+ * x-response-description is the response's description in the document (@fastify/swagger takes it off).
+ */
+export const createdWith = (body: TSchema) => ({
+  201: { ...body, "x-response-description": "Created" },
+  ...ProblemResponses,
+});
+export const answeredWith = (body: TSchema) => ({
+  200: { ...body, "x-response-description": "OK" },
+  ...ProblemResponses,
+});

@@ -1,25 +1,17 @@
-import { type TSchema, Type } from "@sinclair/typebox";
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { TesseraError } from "../../errors";
 import { ChangePageSchema, EnvironmentSchema, TokenSchema, TokenWithSecretSchema } from "../../schemas/admin";
-import { Key, Name, Page, PageQuery, ProblemResponses } from "../../schemas/common";
+import { answeredWith, createdWith, Key, Name, Page, PageQuery } from "../../schemas/common";
 import { decodeCursor, encodeCursor } from "../../services/catalog/cursor";
 import { tokenView } from "../../services/tokens";
 import type { TokenRecord } from "../../storage/store";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
-// What each operation answers, for the OpenAPI document: creates 201, the rest 200, with the body's schema
-// (schemas/admin.ts, which also serializes it), and the problems. x-response-description is the response's
-// description in the document (@fastify/swagger takes it off the schema).
-const created = (body: TSchema) => ({
-  201: { ...body, "x-response-description": "Created" },
-  ...ProblemResponses,
-});
-const answered = (body: TSchema) => ({
-  200: { ...body, "x-response-description": "OK" },
-  ...ProblemResponses,
-});
+// What each operation answers: creates 201, the rest 200, with the body's schema (schemas/admin.ts).
+const created = createdWith;
+const answered = answeredWith;
 const Right = Type.Union([Type.Literal("admin"), Type.Literal("manage"), Type.Literal("decide")]);
 
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {

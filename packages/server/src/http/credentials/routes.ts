@@ -1,6 +1,6 @@
-import { type TSchema, Type } from "@sinclair/typebox";
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { Page, PageQuery, ProblemResponses } from "../../schemas/common";
+import { answeredWith, createdWith, Page, PageQuery } from "../../schemas/common";
 import {
   ApiKeyCreateBody,
   type ApiKeyCreateBodyType,
@@ -26,19 +26,11 @@ import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
 /**
- * What an operation answers, for the OpenAPI document: a create 201, every other operation 200 (a revoke
- * answers the revoked record), with the body's schema, and the problems. Before, every route here declared
- * a 201 only, whatever it answered. The schemas also serialize: see schemas/credentials.ts.
- * x-response-description is the response's description in the document (@fastify/swagger takes it off).
+ * What an operation answers: a create 201, every other operation 200 (a revoke answers the revoked record),
+ * with the body's schema (schemas/credentials.ts). Before, every route here declared a 201 only.
  */
-const created = (body: TSchema) => ({
-  201: { ...body, "x-response-description": "Created" },
-  ...ProblemResponses,
-});
-const answered = (body: TSchema) => ({
-  200: { ...body, "x-response-description": "OK" },
-  ...ProblemResponses,
-});
+const created = createdWith;
+const answered = answeredWith;
 
 /** Applications, their client secrets and API keys (manage), and key verification for gateways (decide). */
 export function registerCredentialRoutes(app: FastifyInstance, services: Services): void {
