@@ -393,6 +393,19 @@ for (const backend of testBackends()) {
         apply: true,
       });
       expect((await ok("GET", "/v1/apis/scratch@7")).majorVersion).toBe(7);
+      // Before, an application and its key naming the API were left behind, to come back with a re-import.
+      const app = await ok(
+        "POST",
+        "/v1/applications",
+        { tenantId: "reader-co", name: "s", api: "scratch@7" },
+        201,
+      );
+      const key = await ok("POST", `/v1/applications/${app.id}/keys`, {}, 201);
+      const inUse = await server.call("DELETE", "/v1/apis/scratch@7");
+      expect(inUse.statusCode, inUse.body).toBe(409);
+      expect(inUse.json().detail).toContain(`application "${app.id}"`);
+      expect(inUse.json().detail).toContain(`API key "${key.id}"`);
+      expect((await server.call("DELETE", `/v1/applications/${app.id}`)).statusCode).toBe(200);
       expect((await server.call("DELETE", "/v1/apis/scratch@7")).statusCode).toBe(204);
       expect((await server.call("GET", "/v1/apis/scratch@7")).statusCode).toBe(404);
       expect(await check("admin-co", "GET", "/scratch/payments")).toMatchObject({

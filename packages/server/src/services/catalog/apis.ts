@@ -28,6 +28,15 @@ export const apis: KindDefinition<Api, Api, Api> = {
     }
     for (const g of await tx.list<Grant>("grant"))
       if (g.data.apiAccess?.api === doc.key) users.push({ kind: "grant", id: g.id });
+    // Live credentials naming it too: they would outlive it, and come back to life with the next import of
+    // an API under the same key (as an application would with a tenant's id).
+    const env = tx.environmentId;
+    for (const a of await tx.credentials.listAllApplications())
+      if (a.environmentId === env && a.revokedAt === null && a.defaultApi === doc.key)
+        users.push({ kind: "application", id: a.id });
+    for (const k of await tx.credentials.listAllApiKeys())
+      if (k.environmentId === env && k.revokedAt === null && k.api === doc.key)
+        users.push({ kind: "API key", id: k.id });
     refuseIfUsed("api", doc.key, users);
   },
 };
