@@ -453,6 +453,9 @@ export function typesMatchTheServer(c: TesseraClient) {
     );
     // @ts-expect-error not sent on /v1/check
     void d.validUntil;
+    // Always sent: a string, never undefined.
+    const id: string = d.decisionId;
+    void id;
     const [b] = await c.checkBatch([{ subject: { tenantId: "t" }, feature: "f" }]);
     // @ts-expect-error not sent on /v1/check/batch
     void b?.validUntil;

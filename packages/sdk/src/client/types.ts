@@ -22,9 +22,10 @@ export type ClientCheckRequest = Omit<CheckRequest, "at"> & { at?: TimeInput | u
 
 /**
  * A decision as /v1/check and /v1/check/batch send it. The server writes its Decision schema, which has no
- * `validUntil` (only a lookup says when its answer changes), so the client does not promise one.
+ * `validUntil` (only a lookup says when its answer changes), so the client does not promise one, and always
+ * has a `decisionId` (the core's evaluator leaves it to whoever records the decision), so the client does.
  */
-export type CheckDecision = Omit<Decision, "validUntil">;
+export type CheckDecision = Omit<Decision, "validUntil" | "decisionId"> & { decisionId: string };
 
 /**
  * What `isEntitledTo` asks about: one of feature, permission, route or entity (an action on an entity of the
