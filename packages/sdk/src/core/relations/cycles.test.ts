@@ -19,6 +19,9 @@ function prng(seed: number): () => number {
   };
 }
 
+/** A computed relation, in the JSON model's words. */
+const rel = (relation: string) => ({ computedUserset: { relation } });
+
 interface Tuple {
   object: string;
   relation: string;
@@ -124,7 +127,6 @@ describe("cycles through unions only", () => {
   it("answers as the least fixed point where cycles through unions sit under an intersection", () => {
     // a, b and c read each other through usersets, parents and computed relations, in cycles of every
     // length; r = a and b asks two of them in turn, so one question settles cycles, then goes on.
-    const rel = (relation: string) => ({ computedUserset: { relation } });
     const arrow = (relation: string) => ({
       tupleToUserset: { tupleset: { relation: "p" }, computedUserset: { relation } },
     });
@@ -241,14 +243,14 @@ describe("cycles through unions only", () => {
             d: { this: {} },
             a: {
               union: {
-                child: [{ computedUserset: { relation: "x" } }, { computedUserset: { relation: "d" } }],
+                child: [rel("x"), rel("d")],
               },
             },
-            x: { computedUserset: { relation: "a" } },
-            b: { computedUserset: { relation: "x" } },
+            x: rel("a"),
+            b: rel("x"),
             r: {
               intersection: {
-                child: [{ computedUserset: { relation: "a" } }, { computedUserset: { relation: "b" } }],
+                child: [rel("a"), rel("b")],
               },
             },
           },
@@ -279,7 +281,7 @@ describe("cycles through unions only", () => {
             b: { this: {} },
             r: {
               intersection: {
-                child: [{ computedUserset: { relation: "a" } }, { computedUserset: { relation: "b" } }],
+                child: [rel("a"), rel("b")],
               },
             },
           },

@@ -2,16 +2,20 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { TesseraError } from "../../errors";
 import { ChangePageSchema, EnvironmentSchema, TokenSchema, TokenWithSecretSchema } from "../../schemas/admin";
-import { answeredWith, createdWith, Key, Name, Page, PageQuery } from "../../schemas/common";
+import {
+  answeredWith as answered,
+  createdWith as created,
+  Key,
+  Name,
+  Page,
+  PageQuery,
+} from "../../schemas/common";
 import { decodeCursor, encodeCursor } from "../../services/catalog/cursor";
 import { tokenView } from "../../services/tokens";
 import type { TokenRecord } from "../../storage/store";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
-// What each operation answers: creates 201, the rest 200, with the body's schema (schemas/admin.ts).
-const created = createdWith;
-const answered = answeredWith;
 const Right = Type.Union([Type.Literal("admin"), Type.Literal("manage"), Type.Literal("decide")]);
 
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { answeredWith, createdWith, Page, PageQuery } from "../../schemas/common";
+import { answeredWith as answered, createdWith as created, Page, PageQuery } from "../../schemas/common";
 import {
   ApiKeyCreateBody,
   type ApiKeyCreateBodyType,
@@ -25,12 +25,8 @@ import {
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 
-/**
- * What an operation answers: a create 201, every other operation 200 (a revoke answers the revoked record),
- * with the body's schema (schemas/credentials.ts). Before, every route here declared a 201 only.
- */
-const created = createdWith;
-const answered = answeredWith;
+// A create answers 201, every other operation 200 (a revoke answers the revoked record), with the body's
+// schema from schemas/credentials.ts.
 
 /** Applications, their client secrets and API keys (manage), and key verification for gateways (decide). */
 export function registerCredentialRoutes(app: FastifyInstance, services: Services): void {
