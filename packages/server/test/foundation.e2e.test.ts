@@ -138,7 +138,7 @@ describe("the service end to end", { timeout: 180_000 }, () => {
     expect(await client.isEntitledTo({ tenantId: "acme" }, { feature: "sso" })).toMatchObject({
       entitled: false,
       reason: "FEATURE_NOT_IN_PLAN",
-      remediation: { plans: ["pro", "enterprise"] },
+      remediation: { plans: ["enterprise", "pro"] },
     });
     expect(await client.isEntitledTo({ tenantId: "acme" }, { feature: "theme" })).toMatchObject({
       value: { color: "gray" },

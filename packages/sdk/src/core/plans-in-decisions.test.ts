@@ -123,9 +123,10 @@ describe("remediation names the plans that would allow what was asked", () => {
   const remedy = (snapshot: Snapshot, feature: string, requestedUsage?: number) =>
     evaluate(snapshot, { subject: { tenantId: "acme" }, feature, requestedUsage, at: NOW }).remediation;
 
+  // Plans come by key, as the catalog lists them, whatever order they were written in.
   it("without a subscription, base plans only: an add-on needs a base plan to stack on", () => {
     const none = compile([]);
-    expect(remedy(none, "seats")).toEqual({ plans: ["team", "business"] });
+    expect(remedy(none, "seats")).toEqual({ plans: ["business", "team"] });
     expect(remedy(none, "seats", 15)).toEqual({ plans: ["business"] });
     expect(remedy(none, "theme")).toEqual({ plans: ["free", "team"] });
   });
@@ -134,7 +135,7 @@ describe("remediation names the plans that would allow what was asked", () => {
     const free = compile([subscription("s1", "free")]);
     // Free gives 0 seats: an add-on of 5 allows 5, not 15; unlimited allows anything.
     expect(remedy(free, "seats")).toEqual({
-      plans: ["team", "business", "more-seats", "unlimited-seats"],
+      plans: ["business", "more-seats", "team", "unlimited-seats"],
     });
     expect(remedy(free, "seats", 15)).toEqual({ plans: ["business", "unlimited-seats"] });
     const team = compile([subscription("s1", "team")]);

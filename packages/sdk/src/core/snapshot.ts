@@ -235,16 +235,22 @@ export class Snapshot {
     };
   }
 
+  /**
+   * The catalog by key (routes by id), as the management API lists it and as a server loads it: what
+   * decisions list (the plans and roles of a remediation, a lookup's features and permissions) then comes in
+   * one order from a server just started and from one that has taken a year of writes, where an update used
+   * to move its item to the end.
+   */
   private catalogArrays(): CatalogSource {
     const s = this.catalogSource;
     return {
-      features: [...s.feature.values()],
-      permissions: [...s.permission.values()],
-      roles: [...s.role.values()],
-      plans: [...s.plan.values()],
-      flags: [...s.flag.values()],
-      routes: [...s.route.values()],
-      apis: [...s.api.values()],
+      features: byIdentity(s.feature),
+      permissions: byIdentity(s.permission),
+      roles: byIdentity(s.role),
+      plans: byIdentity(s.plan),
+      flags: byIdentity(s.flag),
+      routes: byIdentity(s.route),
+      apis: byIdentity(s.api),
     };
   }
 
@@ -498,4 +504,9 @@ function byStartThenId(
   if (d < 0) return -1;
   if (d > 0) return 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** A map's values in the order of their keys, by UTF-16 code unit (no locale's collation). */
+function byIdentity<T>(map: ReadonlyMap<string, T>): T[] {
+  return [...map.keys()].sort().map((key) => map.get(key)!);
 }

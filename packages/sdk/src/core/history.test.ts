@@ -1,0 +1,357 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { CheckRequest, Decision } from "./decision";
+import { evaluate } from "./evaluate";
+import { lookupEntitlements } from "./lookup";
+import { type Change, type ResourceKind, Snapshot } from "./snapshot";
+import type {
+  EnvironmentState,
+  Flag,
+  Grant,
+  Membership,
+  Plan,
+  Role,
+  Subscription,
+  SubscriptionStatus,
+  Tenant,
+} from "./types";
+
+/**
+ * A decision depends on the state and the time asked about, never on what was asked before or on how the
+ * snapshot came by its state. The evaluator memoises per tenant (effective.ts, tenant-index.ts) and applies
+ * writes incrementally (snapshot.ts), and either could leak one question's answer into another's. So: one
+ * long-lived snapshot takes random writes and answers random questions at random times, some about "now" as
+ * a moving clock, and every answer must equal that of a snapshot compiled afresh from the same state.
+ */
+
+const T0 = Date.parse("2026-06-01T00:00:00Z");
+const HOUR = 3_600_000;
+
+type Rng = () => number;
+function prng(seed: number): Rng {
+  // mulberry32: small, and enough for test data.
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;
+const chance = (rng: Rng, p: number) => rng() < p;
+/** A time near T0, on a coarse grid so that several records share boundaries. */
+const near = (rng: Rng) => T0 + (Math.floor(rng() * 13) - 6) * 12 * HOUR;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const FEATURES = ["sso", "seats", "theme", "export", "beta"] as const;
+const PERMISSIONS = ["doc.read", "doc.write", "doc.export", "admin"] as const;
+const BASE_PLANS = ["free", "pro", "enterprise"] as const;
+const ADDONS = ["extra-seats", "exporter"] as const;
+const TENANTS = ["t1", "t2", "t3", "t4", "t5"] as const;
+const USERS = ["u1", "u2", "u3", "u4", "u5", "u6"] as const;
+const ROLES = ["viewer", "editor", "owner"] as const;
+const STATUSES: SubscriptionStatus[] = ["trialing", "active", "past_due", "canceled", "expired"];
+
+function featureValue(rng: Rng, key: string): boolean | number | null | Record<string, string> {
+  if (key === "seats") return chance(rng, 0.15) ? null : pick(rng, [0, 3, 10, 50]);
+  if (key === "theme") return { color: pick(rng, ["red", "blue"]) };
+  return chance(rng, 0.7);
+}
+
+function randomPlan(rng: Rng, key: string, kind: "base" | "addon"): Plan {
+  const features: Record<string, boolean | number | null | Record<string, string>> = {};
+  for (const f of FEATURES) if (chance(rng, 0.6)) features[f] = featureValue(rng, f);
+  return { key, name: key, kind, features, trialDays: kind === "base" && chance(rng, 0.3) ? 14 : null };
+}
+
+function randomRole(rng: Rng, key: string, index: number): Role {
+  return {
+    key,
+    permissions: PERMISSIONS.filter(() => chance(rng, 0.4)),
+    // Only earlier roles, so includes never form a cycle.
+    includes: ROLES.slice(0, index).filter(() => chance(rng, 0.4)),
+  };
+}
+
+function randomFlag(rng: Rng): Flag {
+  const rules = [];
+  for (let i = Math.floor(rng() * 3); i > 0; i--) {
+    const attribute = pick(rng, ["tenant.plan", "tenant.tier", "user.id", "tenant.id", "region"]);
+    const values =
+      attribute === "tenant.plan"
+        ? [pick(rng, [...BASE_PLANS, ...ADDONS])]
+        : attribute === "tenant.tier"
+          ? [pick(rng, ["gold", "silver", 7, "10"])]
+          : attribute === "user.id"
+            ? [pick(rng, USERS)]
+            : attribute === "tenant.id"
+              ? [pick(rng, TENANTS)]
+              : ["eu"];
+    rules.push({
+      conditions: [{ attribute, operator: pick(rng, ["eq", "neq", "in", "gte"] as const), values }],
+      rollout: pick(rng, [100, 50, 0]),
+      serve: chance(rng, 0.8),
+    });
+  }
+  return {
+    key: "beta-gate",
+    enabled: chance(rng, 0.8),
+    rules,
+    rollout: chance(rng, 0.5) ? pick(rng, [0, 30, 100]) : null,
+    default: chance(rng, 0.5),
+    bucketBy: pick(rng, ["tenant", "user", null] as const),
+  };
+}
+
+let ids = 0;
+function randomSubscription(rng: Rng, tenantId: string): Subscription {
+  const startAt = near(rng);
+  const endAt = chance(rng, 0.4) ? startAt + Math.floor(1 + rng() * 8) * 12 * HOUR : null;
+  const status = pick(rng, STATUSES);
+  return {
+    id: `sub_${++ids}`,
+    tenantId,
+    planKey: pick(rng, BASE_PLANS),
+    addOns: ADDONS.filter(() => chance(rng, 0.3)),
+    status,
+    startAt: iso(startAt),
+    endAt: endAt === null ? null : iso(endAt),
+    trialEndAt: status === "trialing" || chance(rng, 0.2) ? iso(near(rng)) : null,
+  };
+}
+
+function randomGrant(rng: Rng, tenantId: string, users: readonly string[]): Grant {
+  const feature = chance(rng, 0.6);
+  const featureKey = pick(rng, FEATURES);
+  const startAt = chance(rng, 0.3) ? near(rng) : undefined;
+  const expiresAt = chance(rng, 0.6) ? near(rng) + 12 * HOUR : undefined;
+  return {
+    id: `grant_${++ids}`,
+    tenantId,
+    userId: users.length > 0 && chance(rng, 0.4) ? pick(rng, users) : null,
+    ...(feature
+      ? { featureKey, value: featureValue(rng, featureKey) }
+      : { permissionKey: pick(rng, PERMISSIONS) }),
+    startAt: startAt === undefined ? null : iso(startAt),
+    expiresAt: expiresAt === undefined ? null : iso(expiresAt),
+  };
+}
+
+function randomState(rng: Rng): EnvironmentState {
+  const memberships: Membership[] = [];
+  for (const tenantId of TENANTS) {
+    for (const userId of USERS) {
+      if (chance(rng, 0.4))
+        memberships.push({ tenantId, userId, roles: ROLES.filter(() => chance(rng, 0.4)) });
+    }
+  }
+  const membersOf = (t: string) => memberships.filter((m) => m.tenantId === t).map((m) => m.userId);
+  return {
+    revision: 1,
+    features: FEATURES.map((key) => ({
+      key,
+      name: key,
+      type: key === "seats" ? "limit" : key === "theme" ? "config" : "boolean",
+      flagKey: key === "beta" || (key === "export" && chance(rng, 0.5)) ? "beta-gate" : null,
+      archived: key !== "beta" && chance(rng, 0.1),
+    })),
+    permissions: PERMISSIONS.map((key) => ({
+      key,
+      featureKey: key === "doc.export" ? "export" : key === "admin" && chance(rng, 0.5) ? "sso" : null,
+    })),
+    roles: ROLES.map((key, i) => randomRole(rng, key, i)),
+    plans: [
+      ...BASE_PLANS.map((key) => randomPlan(rng, key, "base")),
+      ...ADDONS.map((key) => randomPlan(rng, key, "addon")),
+    ],
+    flags: [randomFlag(rng)],
+    routes: [
+      { id: "r1", method: "GET", path: "/docs/{id}", permissionKey: "doc.read" },
+      { id: "r2", method: "POST", path: "/export", featureKey: "export", permissionKey: "doc.export" },
+      { id: "r3", method: "GET", path: "/seats", featureKey: "seats" },
+      { id: "r4", method: "GET", path: "/health", public: true },
+    ],
+    tenants: TENANTS.map((id) => ({
+      id,
+      attributes: chance(rng, 0.6) ? { tier: pick(rng, ["gold", "silver", 7, "10"]) } : {},
+    })),
+    users: USERS.map((id) => ({ id })),
+    memberships,
+    subscriptions: TENANTS.flatMap((t) =>
+      Array.from({ length: Math.floor(rng() * 3) }, () => randomSubscription(rng, t)),
+    ),
+    grants: TENANTS.flatMap((t) =>
+      Array.from({ length: Math.floor(rng() * 3) }, () => randomGrant(rng, t, membersOf(t))),
+    ),
+  };
+}
+
+type ListKey =
+  | "features"
+  | "plans"
+  | "flags"
+  | "roles"
+  | "tenants"
+  | "memberships"
+  | "subscriptions"
+  | "grants";
+const KIND_OF: Record<ListKey, ResourceKind> = {
+  features: "feature",
+  plans: "plan",
+  flags: "flag",
+  roles: "role",
+  tenants: "tenant",
+  memberships: "membership",
+  subscriptions: "subscription",
+  grants: "grant",
+};
+
+/** One random write: the change record it makes, applied to `state` in place. */
+function randomWrite(rng: Rng, state: EnvironmentState): Change {
+  const replace = <K extends ListKey>(list: K, index: number, after: EnvironmentState[K][number]): Change => {
+    const items = state[list] as EnvironmentState[K][number][];
+    const before = items[index];
+    items[index] = after;
+    return { kind: KIND_OF[list], before, after };
+  };
+  const x = rng();
+  if (x < 0.2) {
+    const i = Math.floor(rng() * state.subscriptions.length);
+    const existing = state.subscriptions[i];
+    if (existing === undefined || chance(rng, 0.3)) {
+      const after = randomSubscription(rng, pick(rng, TENANTS));
+      state.subscriptions.push(after);
+      return { kind: "subscription", after };
+    }
+    if (chance(rng, 0.2)) {
+      state.subscriptions.splice(i, 1);
+      return { kind: "subscription", before: existing };
+    }
+    const fresh = randomSubscription(rng, existing.tenantId);
+    return replace("subscriptions", i, { ...fresh, id: existing.id });
+  }
+  if (x < 0.4) {
+    const i = Math.floor(rng() * state.grants.length);
+    const existing = state.grants[i];
+    if (existing === undefined || chance(rng, 0.5)) {
+      const tenantId = pick(rng, TENANTS);
+      const members = state.memberships.filter((m) => m.tenantId === tenantId).map((m) => m.userId);
+      const after = randomGrant(rng, tenantId, members);
+      state.grants.push(after);
+      return { kind: "grant", after };
+    }
+    state.grants.splice(i, 1);
+    return { kind: "grant", before: existing };
+  }
+  if (x < 0.5) {
+    const i = Math.floor(rng() * state.plans.length);
+    const plan = state.plans[i]!;
+    return replace("plans", i, randomPlan(rng, plan.key, plan.kind));
+  }
+  if (x < 0.58) {
+    const i = Math.floor(rng() * state.features.length);
+    const feature = state.features[i]!;
+    return replace("features", i, { ...feature, archived: feature.key !== "beta" && !feature.archived });
+  }
+  if (x < 0.68) return replace("flags", 0, randomFlag(rng));
+  if (x < 0.76) {
+    const i = Math.floor(rng() * state.roles.length);
+    return replace("roles", i, randomRole(rng, state.roles[i]!.key, i));
+  }
+  if (x < 0.9) {
+    const i = Math.floor(rng() * state.memberships.length);
+    const existing = state.memberships[i];
+    if (existing === undefined) return randomWrite(rng, state);
+    const stillGranted = state.grants.some(
+      (g) => g.tenantId === existing.tenantId && g.userId === existing.userId,
+    );
+    if (!stillGranted && chance(rng, 0.3)) {
+      state.memberships.splice(i, 1);
+      return { kind: "membership", before: existing };
+    }
+    return replace("memberships", i, { ...existing, roles: ROLES.filter(() => chance(rng, 0.4)) });
+  }
+  const i = Math.floor(rng() * state.tenants.length);
+  const tenant: Tenant = state.tenants[i]!;
+  return replace("tenants", i, {
+    ...tenant,
+    attributes: { tier: pick(rng, ["gold", "silver", 7, "10"]) },
+  });
+}
+
+function randomQuestion(rng: Rng, state: EnvironmentState): Omit<CheckRequest, "at"> {
+  const tenantId = chance(rng, 0.05) ? "t-missing" : pick(rng, TENANTS);
+  const members = state.memberships.filter((m) => m.tenantId === tenantId).map((m) => m.userId);
+  const userId = members.length > 0 && chance(rng, 0.85) ? pick(rng, members) : pick(rng, USERS);
+  const attributes = chance(rng, 0.2) ? { region: "eu" } : undefined;
+  const x = rng();
+  if (x < 0.45) {
+    const subject = chance(rng, 0.5) ? { tenantId, userId, attributes } : { tenantId, attributes };
+    const feature = chance(rng, 0.03) ? "nope" : pick(rng, FEATURES);
+    return feature === "seats" && chance(rng, 0.5)
+      ? { subject, feature, requestedUsage: pick(rng, [1, 5, 20, 60]) }
+      : { subject, feature };
+  }
+  if (x < 0.8) return { subject: { tenantId, userId, attributes }, permission: pick(rng, PERMISSIONS) };
+  const route = pick(rng, [
+    { method: "GET", path: "/docs/7" },
+    { method: "POST", path: "/export" },
+    { method: "GET", path: "/seats" },
+    { method: "HEAD", path: "/health" },
+    { method: "GET", path: "/nowhere" },
+  ]);
+  return { subject: chance(rng, 0.5) ? { tenantId, userId } : { tenantId }, route };
+}
+
+/** What must not depend on history: everything but the decision's id. */
+function answer(decision: Decision): Omit<Decision, "decisionId"> {
+  const { decisionId: _, ...rest } = decision;
+  return rest;
+}
+
+describe("decisions do not depend on history", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  for (let seed = 1; seed <= 40; seed++) {
+    it(`seed ${seed}: a long-lived snapshot answers as a fresh one`, () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const rng = prng(seed * 7919);
+      const state = randomState(rng);
+      let revision = state.revision;
+      const live = Snapshot.compile(structuredClone(state));
+      // The clock moves forward only, in steps that cross the data's boundaries; questions with their own
+      // time range over the whole span, before and after the clock.
+      let now = T0 - 4 * 24 * HOUR;
+      vi.setSystemTime(now);
+      for (let step = 0; step < 300; step++) {
+        const x = rng();
+        if (x < 0.15) {
+          const change = randomWrite(rng, state);
+          live.apply([structuredClone(change)], ++revision);
+          state.revision = revision;
+          continue;
+        }
+        if (x < 0.25) {
+          now += Math.floor(rng() * 30) * HOUR;
+          vi.setSystemTime(now);
+        }
+        const fresh = Snapshot.compile(structuredClone(state));
+        const question = randomQuestion(rng, state);
+        const asked: CheckRequest = chance(rng, 0.5)
+          ? question
+          : { ...question, at: chance(rng, 0.5) ? near(rng) : now };
+        const context = `seed ${seed} step ${step}: ${JSON.stringify(asked)}`;
+        expect(answer(evaluate(live, asked)), context).toEqual(answer(evaluate(fresh, asked)));
+        if (chance(rng, 0.1)) {
+          const subject = question.subject;
+          expect(lookupEntitlements(live, subject, asked.at), `lookup ${context}`).toEqual(
+            lookupEntitlements(fresh, subject, asked.at),
+          );
+        }
+      }
+    });
+  }
+});
