@@ -4,6 +4,7 @@ import { evaluate } from "./evaluate";
 import { lookupEntitlements } from "./lookup";
 import { type Change, type ResourceKind, Snapshot } from "./snapshot";
 import type {
+  ApiAccess,
   EnvironmentState,
   Flag,
   Grant,
@@ -51,7 +52,15 @@ const ADDONS = ["extra-seats", "exporter"] as const;
 const TENANTS = ["t1", "t2", "t3", "t4", "t5"] as const;
 const USERS = ["u1", "u2", "u3", "u4", "u5", "u6"] as const;
 const ROLES = ["viewer", "editor", "owner"] as const;
-const STATUSES: SubscriptionStatus[] = ["trialing", "active", "past_due", "canceled", "expired"];
+// Weighted towards the statuses that grant, so that most questions reach the plans.
+const STATUSES: SubscriptionStatus[] = [
+  ...Array<SubscriptionStatus>(5).fill("active"),
+  "trialing",
+  "trialing",
+  "past_due",
+  "canceled",
+  "expired",
+];
 
 function featureValue(rng: Rng, key: string): boolean | number | null | Record<string, string> {
   if (key === "seats") return chance(rng, 0.15) ? null : pick(rng, [0, 3, 10, 50]);
@@ -62,7 +71,24 @@ function featureValue(rng: Rng, key: string): boolean | number | null | Record<s
 function randomPlan(rng: Rng, key: string, kind: "base" | "addon"): Plan {
   const features: Record<string, boolean | number | null | Record<string, string>> = {};
   for (const f of FEATURES) if (chance(rng, 0.6)) features[f] = featureValue(rng, f);
-  return { key, name: key, kind, features, trialDays: kind === "base" && chance(rng, 0.3) ? 14 : null };
+  return {
+    key,
+    name: key,
+    kind,
+    features,
+    trialDays: kind === "base" && chance(rng, 0.3) ? 14 : null,
+    apiAccess: chance(rng, 0.5) ? [randomApiAccess(rng)] : [],
+  };
+}
+
+const API = "pay@1";
+const API_SCOPES = ["pay.read", "pay.write", "pay.admin"] as const;
+function randomApiAccess(rng: Rng): ApiAccess {
+  const x = rng();
+  if (x < 0.2) return { api: API, all: true };
+  if (x < 0.4) return { api: API, roles: [pick(rng, ROLES)] };
+  // Now and then a scope the API does not declare, which grants nothing.
+  return { api: API, scopes: [...API_SCOPES, "pay.unknown"].filter(() => chance(rng, 0.4)) };
 }
 
 function randomRole(rng: Rng, key: string, index: number): Role {
@@ -71,6 +97,7 @@ function randomRole(rng: Rng, key: string, index: number): Role {
     permissions: PERMISSIONS.filter(() => chance(rng, 0.4)),
     // Only earlier roles, so includes never form a cycle.
     includes: ROLES.slice(0, index).filter(() => chance(rng, 0.4)),
+    scopes: API_SCOPES.filter(() => chance(rng, 0.4)),
   };
 }
 
@@ -122,7 +149,8 @@ function randomSubscription(rng: Rng, tenantId: string): Subscription {
 }
 
 function randomGrant(rng: Rng, tenantId: string, users: readonly string[]): Grant {
-  const feature = chance(rng, 0.6);
+  const x = rng();
+  const feature = x < 0.5;
   const featureKey = pick(rng, FEATURES);
   const startAt = chance(rng, 0.3) ? near(rng) : undefined;
   const expiresAt = chance(rng, 0.6) ? near(rng) + 12 * HOUR : undefined;
@@ -132,7 +160,9 @@ function randomGrant(rng: Rng, tenantId: string, users: readonly string[]): Gran
     userId: users.length > 0 && chance(rng, 0.4) ? pick(rng, users) : null,
     ...(feature
       ? { featureKey, value: featureValue(rng, featureKey) }
-      : { permissionKey: pick(rng, PERMISSIONS) }),
+      : x < 0.8
+        ? { permissionKey: pick(rng, PERMISSIONS) }
+        : { apiAccess: randomApiAccess(rng) }),
     startAt: startAt === undefined ? null : iso(startAt),
     expiresAt: expiresAt === undefined ? null : iso(expiresAt),
   };
@@ -154,7 +184,7 @@ function randomState(rng: Rng): EnvironmentState {
       name: key,
       type: key === "seats" ? "limit" : key === "theme" ? "config" : "boolean",
       flagKey: key === "beta" || (key === "export" && chance(rng, 0.5)) ? "beta-gate" : null,
-      archived: key !== "beta" && chance(rng, 0.1),
+      archived: key !== "beta" && chance(rng, 0.05),
     })),
     permissions: PERMISSIONS.map((key) => ({
       key,
@@ -172,6 +202,25 @@ function randomState(rng: Rng): EnvironmentState {
       { id: "r3", method: "GET", path: "/seats", featureKey: "seats" },
       { id: "r4", method: "GET", path: "/health", public: true },
     ],
+    apis: [
+      {
+        key: API,
+        name: "pay",
+        majorVersion: 1,
+        basePath: "/pay",
+        scopes: API_SCOPES.map((name) => ({ name })),
+        operations: [
+          { name: "listPayments", method: "GET", path: "/payments", alternatives: [["pay.read"]] },
+          {
+            name: "createPayment",
+            method: "POST",
+            path: "/payments",
+            alternatives: [["pay.write"], ["pay.admin"]],
+          },
+          { name: "status", method: "GET", path: "/status", alternatives: [] },
+        ],
+      },
+    ],
     tenants: TENANTS.map((id) => ({
       id,
       attributes: chance(rng, 0.6) ? { tier: pick(rng, ["gold", "silver", 7, "10"]) } : {},
@@ -179,7 +228,9 @@ function randomState(rng: Rng): EnvironmentState {
     users: USERS.map((id) => ({ id })),
     memberships,
     subscriptions: TENANTS.flatMap((t) =>
-      Array.from({ length: Math.floor(rng() * 3) }, () => randomSubscription(rng, t)),
+      Array.from({ length: Math.floor(rng() * 3) + (chance(rng, 0.8) ? 1 : 0) }, () =>
+        randomSubscription(rng, t),
+      ),
     ),
     grants: TENANTS.flatMap((t) =>
       Array.from({ length: Math.floor(rng() * 3) }, () => randomGrant(rng, t, membersOf(t))),
@@ -252,7 +303,11 @@ function randomWrite(rng: Rng, state: EnvironmentState): Change {
   if (x < 0.58) {
     const i = Math.floor(rng() * state.features.length);
     const feature = state.features[i]!;
-    return replace("features", i, { ...feature, archived: feature.key !== "beta" && !feature.archived });
+    // Archived for a while, then back: archiving more often than not would leave few features to ask about.
+    return replace("features", i, {
+      ...feature,
+      archived: feature.key !== "beta" && !feature.archived && chance(rng, 0.4),
+    });
   }
   if (x < 0.68) return replace("flags", 0, randomFlag(rng));
   if (x < 0.76) {
@@ -300,8 +355,12 @@ function randomQuestion(rng: Rng, state: EnvironmentState): Omit<CheckRequest, "
     { method: "GET", path: "/seats" },
     { method: "HEAD", path: "/health" },
     { method: "GET", path: "/nowhere" },
+    { method: "GET", path: "/pay/payments" },
+    { method: "POST", path: "/pay/payments" },
+    { method: "GET", path: "/pay/status" },
   ]);
-  return { subject: chance(rng, 0.5) ? { tenantId, userId } : { tenantId }, route };
+  const scopes = chance(rng, 0.5) ? API_SCOPES.filter(() => chance(rng, 0.5)) : undefined;
+  return { subject: chance(rng, 0.5) ? { tenantId, userId } : { tenantId }, route, scopes };
 }
 
 /** What must not depend on history: everything but the decision's id. */
@@ -345,6 +404,12 @@ describe("decisions do not depend on history", () => {
           : { ...question, at: chance(rng, 0.5) ? near(rng) : now };
         const context = `seed ${seed} step ${step}: ${JSON.stringify(asked)}`;
         expect(answer(evaluate(live, asked)), context).toEqual(answer(evaluate(fresh, asked)));
+        if (chance(rng, 0.1)) {
+          const { tenantId } = question.subject;
+          expect(live.entitledScopes(tenantId, API, asked.at), `scopes ${context}`).toEqual(
+            fresh.entitledScopes(tenantId, API, asked.at),
+          );
+        }
         if (chance(rng, 0.1)) {
           const subject = question.subject;
           expect(lookupEntitlements(live, subject, asked.at), `lookup ${context}`).toEqual(
