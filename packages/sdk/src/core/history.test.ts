@@ -221,10 +221,12 @@ function randomState(rng: Rng): EnvironmentState {
         ],
       },
     ],
-    tenants: TENANTS.map((id) => ({
-      id,
-      attributes: chance(rng, 0.6) ? { tier: pick(rng, ["gold", "silver", 7, "10"]) } : {},
-    })),
+    tenants: TENANTS.map(
+      (id): Tenant => ({
+        id,
+        attributes: chance(rng, 0.6) ? { tier: pick(rng, ["gold", "silver", 7, "10"]) } : {},
+      }),
+    ),
     users: USERS.map((id) => ({ id })),
     memberships,
     subscriptions: TENANTS.flatMap((t) =>
