@@ -289,9 +289,10 @@ for (const backend of testBackends()) {
       expect(diff.scopesAdded.sort()).toEqual(["capturePayment", "refunds:write"]);
       expect(diff.scopesRemoved.sort()).toEqual(["getLegacyReport", "refundPayment"]);
       expect(preview.affected).toEqual({
+        // By key, as the catalog lists them.
         plans: [
-          { key: "payments-basic", scopes: ["getLegacyReport"] },
           { key: "payments-admin-addon", scopes: ["refundPayment"] },
+          { key: "payments-basic", scopes: ["getLegacyReport"] },
         ],
         roles: [{ key: "payments-admin", scopes: ["refundPayment"] }],
         grants: [{ id: "refund-grant", tenantId: "granted-co", scopes: ["refundPayment"] }],
