@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Timestamp } from "./common";
+import { StringEnum, Timestamp } from "./common";
 
 /*
  * Responses of the admin routes (environments, tokens, changes). A response schema also serializes the body
@@ -12,8 +12,6 @@ import { Timestamp } from "./common";
  */
 const NullableTime = (description: string) =>
   Type.Unsafe<string | null>({ type: ["string", "null"], format: "date-time", description });
-const StringEnum = <T extends string>(values: readonly T[]) =>
-  Type.Unsafe<T>({ type: "string", enum: values });
 
 export const EnvironmentSchema = Type.Object({
   id: Type.String(),

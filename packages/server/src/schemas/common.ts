@@ -62,11 +62,18 @@ export const ProblemResponses = {
  * operation's 200 with the body's schema (which also serializes it: list every field), and the problems.
  * x-response-description is the response's description in the document (@fastify/swagger takes it off).
  */
+/**
+ * A string from a list, written as `{type: "string", enum}` rather than TypeBox's anyOf of literals: a
+ * response schema also serializes, and fast-json-stringify then writes the string as it is instead of
+ * validating it against each branch.
+ */
+export const StringEnum = <T extends string>(values: readonly T[]) =>
+  Type.Unsafe<T>({ type: "string", enum: values });
+
+/** A 200's body: its schema both documents and serializes it, so it must list every field sent. */
+export const ok = (body: TSchema) => ({ ...body, "x-response-description": "OK" });
 export const createdWith = (body: TSchema) => ({
   201: { ...body, "x-response-description": "Created" },
   ...ProblemResponses,
 });
-export const answeredWith = (body: TSchema) => ({
-  200: { ...body, "x-response-description": "OK" },
-  ...ProblemResponses,
-});
+export const answeredWith = (body: TSchema) => ({ 200: ok(body), ...ProblemResponses });

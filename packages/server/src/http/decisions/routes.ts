@@ -2,19 +2,22 @@ import { Type } from "@sinclair/typebox";
 import type { Decision } from "@tessera/sdk/core";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { TesseraError } from "../../errors";
-import { ProblemSchema } from "../../schemas/common";
+import { ok, ProblemSchema } from "../../schemas/common";
 import {
   BatchBody,
   CheckBody,
   type CheckBodyType,
   DecisionSchema,
   LookupBody,
+  LookupSchema,
+  SubscriptionEntitlementsSchema,
 } from "../../schemas/decisions";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 import { schemaValidatorCompiler } from "../validation";
 import { serializeDecision, serializeDecisions } from "./serialize";
 
+// Not answeredWith: these answer fewer problems than a management operation.
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema };
 
 /** One question per check; a permission is always a user's. Refused here, before the evaluator. */
@@ -131,9 +134,7 @@ export function registerDecisionRoutes(app: FastifyInstance, { decisions, tokens
         operationId: "lookupEntitlements",
         tags: ["decisions"],
         body: LookupBody,
-        // The 200 was missing (only the problems were declared). Its body stays undescribed: a schema would
-        // also serialize it, and this one is the evaluator's whole SubjectEntitlements.
-        response: { 200: Type.Unknown({ description: "The subject's entitlements" }), ...errors },
+        response: { 200: ok(LookupSchema), ...errors },
       },
     },
     async (request) => {
@@ -155,12 +156,7 @@ export function registerDecisionRoutes(app: FastifyInstance, { decisions, tokens
         tags: ["decisions"],
         description: "The entitlements a subscription confers, by its id or its external key.",
         querystring: Type.Object({ subscriptionKey: Type.String({ minLength: 1, maxLength: 200 }) }),
-        // The 200 was missing, as on lookup; the body stays undescribed there too.
-        response: {
-          200: Type.Unknown({ description: "The plans and entitlements the subscription confers" }),
-          ...errors,
-          404: ProblemSchema,
-        },
+        response: { 200: ok(SubscriptionEntitlementsSchema), ...errors, 404: ProblemSchema },
       },
     },
     async (request) => {

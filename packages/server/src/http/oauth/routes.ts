@@ -1,15 +1,25 @@
-import { Type } from "@sinclair/typebox";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isTesseraError } from "../../errors";
-import { ProblemSchema } from "../../schemas/common";
-import { OAuthErrorSchema, TokenActionForm, TokenForm } from "../../schemas/oauth";
+import { ok, ProblemSchema } from "../../schemas/common";
+import {
+  AuthorizationServerMetadataSchema,
+  IntrospectionSchema,
+  JwksSchema,
+  OAuthErrorSchema,
+  RevokedSchema,
+  RotatedSigningKeySchema,
+  SigningKeyListSchema,
+  TokenActionForm,
+  TokenForm,
+  TokenResponseSchema,
+} from "../../schemas/oauth";
 import { OAuthError } from "../../services/oauth/oauth-error";
 import { principalOf, requireRight } from "../auth";
 import type { Services } from "../services";
 import { BasicAuthError, basicError, type ClientCredentials, clientCredentials } from "./client-auth";
 
 const FORM = "application/x-www-form-urlencoded";
-const oauthErrors = { 200: Type.Unknown(), 400: OAuthErrorSchema, 401: OAuthErrorSchema };
+const oauthErrors = { 400: OAuthErrorSchema, 401: OAuthErrorSchema };
 /**
  * The bodies these endpoints take, for the OpenAPI document: the form RFC 6749 has clients send, first, and
  * JSON, which the server reads too (the body schema is the same). Without it @fastify/swagger names JSON only.
@@ -31,6 +41,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
           operationId: path.includes("openid") ? "openidConfiguration" : "oauthMetadata",
           tags: ["oauth"],
           security: [],
+          response: { 200: ok(AuthorizationServerMetadataSchema) },
         },
       },
       async (_request, reply) => reply.header("cache-control", "public, max-age=300").send(oauth.metadata()),
@@ -39,7 +50,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
 
   app.get(
     "/.well-known/jwks.json",
-    { schema: { operationId: "jwks", tags: ["oauth"], security: [] } },
+    { schema: { operationId: "jwks", tags: ["oauth"], security: [], response: { 200: ok(JwksSchema) } } },
     // Short-lived cache: after a rotation, verifiers must see the new key soon.
     async (_request, reply) =>
       reply.header("cache-control", "public, max-age=60").send(oauth.signingKeys.jwks()),
@@ -47,7 +58,6 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
 
   const admin = requireRight(tokens, "admin");
   const keyErrors = { 401: ProblemSchema, 403: ProblemSchema };
-  // Both answer 200, which was not declared; the bodies stay undescribed.
   app.get(
     "/v1/oauth/keys",
     {
@@ -55,10 +65,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
       schema: {
         operationId: "listSigningKeys",
         tags: ["oauth"],
-        response: {
-          200: Type.Unknown({ description: "The signing keys, without key material" }),
-          ...keyErrors,
-        },
+        response: { 200: ok(SigningKeyListSchema), ...keyErrors },
       },
     },
     async () => ({
@@ -77,10 +84,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
       schema: {
         operationId: "rotateSigningKey",
         tags: ["oauth"],
-        response: {
-          200: Type.Unknown({ description: "The new key's kid, and the previous one's" }),
-          ...keyErrors,
-        },
+        response: { 200: ok(RotatedSigningKeySchema), ...keyErrors },
       },
     },
     async (request) => {
@@ -119,7 +123,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
           security: [],
           body: TokenForm,
           consumes,
-          response: oauthErrors,
+          response: { 200: ok(TokenResponseSchema), ...oauthErrors },
         },
       },
       async (request) => {
@@ -144,7 +148,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
             "Authenticate with the client's credentials, or a Tessera token with the decide right.",
           body: TokenActionForm,
           consumes,
-          response: oauthErrors,
+          response: { 200: ok(IntrospectionSchema), ...oauthErrors },
         },
       },
       async (request) => {
@@ -175,7 +179,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
           security: [],
           body: TokenActionForm,
           consumes,
-          response: oauthErrors,
+          response: { 200: RevokedSchema, ...oauthErrors },
         },
       },
       async (request, reply) => {

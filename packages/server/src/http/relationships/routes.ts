@@ -1,6 +1,23 @@
 import type { relations } from "@tessera/sdk/core";
 import type { FastifyInstance } from "fastify";
 import { TesseraError } from "../../errors";
+import { answeredWith as answered, createdWith as created } from "../../schemas/common";
+import {
+  ActionListSchema,
+  ActionSchema,
+  BatchCheckAnswerSchema,
+  CheckAnswerSchema,
+  EntityTypeListSchema,
+  EntityTypeSchema,
+  ExpandAnswerSchema,
+  ListObjectsAnswerSchema,
+  ListUsersAnswerSchema,
+  ModelSchema,
+  RelationListSchema,
+  RelationSchema,
+  TuplePageSchema,
+  TupleWriteSchema,
+} from "../../schemas/relationship-answers";
 import {
   ActionPutBody,
   BatchCheckBody,
@@ -34,6 +51,9 @@ import { answers } from "./answers";
 type EntityType = relations.SeedEntityType;
 type Body<T> = { body: T };
 
+// A create answers 201, a delete 204 with no body (answers), every other operation 200, with the body's
+// schema from schemas/relationship-answers.ts.
+
 /** Tessera's relationship API: the model (DSL or JSON, or entity types), tuples, and the queries. */
 export function registerRelationshipRoutes(app: FastifyInstance, services: Services): void {
   const { relationships, relationshipModel: models, tokens } = services;
@@ -49,7 +69,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "getRelationshipModel",
         tags,
-        response: answers(200, "The model, as DSL, JSON and entity types"),
+        response: answered(ModelSchema),
       },
     },
     (req) => models.get(principalOf(req).environmentId),
@@ -61,7 +81,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "putRelationshipModel",
         tags,
-        response: answers(200, "The model as stored"),
+        response: answered(ModelSchema),
         body: ModelBody,
       },
     },
@@ -81,7 +101,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
     types,
     {
       onRequest: manage,
-      schema: { operationId: "listEntityTypes", tags, response: answers(200, "The entity types") },
+      schema: { operationId: "listEntityTypes", tags, response: answered(EntityTypeListSchema) },
     },
     async (req) => ({
       items: await models.entityTypes(principalOf(req).environmentId),
@@ -94,7 +114,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "createEntityType",
         tags,
-        response: answers(201, "The entity type, created"),
+        response: created(EntityTypeSchema),
         body: EntityTypeBody,
       },
     },
@@ -108,7 +128,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "getEntityType",
         tags,
-        response: answers(200, "The entity type"),
+        response: answered(EntityTypeSchema),
         params: KeyParams,
       },
     },
@@ -132,7 +152,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "listEntityTypeRelations",
         tags,
-        response: answers(200, "The type's relations"),
+        response: answered(RelationListSchema),
         params: KeyParams,
       },
     },
@@ -148,7 +168,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "createEntityTypeRelation",
         tags,
-        response: answers(201, "The relation, created or replaced"),
+        response: created(RelationSchema),
         params: KeyParams,
         body: RelationDef,
       },
@@ -165,7 +185,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "getEntityTypeRelation",
         tags,
-        response: answers(200, "The relation"),
+        response: answered(RelationSchema),
         params: KeyRelationParams,
       },
     },
@@ -201,7 +221,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "listEntityTypeActions",
         tags,
-        response: answers(200, "The type's actions"),
+        response: answered(ActionListSchema),
         params: KeyParams,
       },
     },
@@ -216,7 +236,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "getEntityTypeAction",
         tags,
-        response: answers(200, "The action"),
+        response: answered(ActionSchema),
         params: KeyActionParams,
       },
     },
@@ -235,7 +255,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "putEntityTypeAction",
         tags,
-        response: answers(200, "The action as stored"),
+        response: answered(ActionSchema),
         params: KeyActionParams,
         body: ActionPutBody,
       },
@@ -271,7 +291,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "writeTuples",
         tags,
-        response: answers(200, "The revision the write made"),
+        response: answered(TupleWriteSchema),
         body: TupleWriteBody,
       },
     },
@@ -287,7 +307,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "listTuples",
         tags,
-        response: answers(200, "A page of tuples"),
+        response: answered(TuplePageSchema),
         querystring: TupleListQuery,
       },
     },
@@ -301,7 +321,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "checkRelation",
         tags,
-        response: answers(200, "Whether the user has the relation"),
+        response: answered(CheckAnswerSchema),
         body: CheckBody,
       },
     },
@@ -314,7 +334,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "batchCheckRelations",
         tags,
-        response: answers(200, "One answer per check, in order"),
+        response: answered(BatchCheckAnswerSchema),
         body: BatchCheckBody,
       },
     },
@@ -330,7 +350,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "listObjects",
         tags,
-        response: answers(200, "A page of the objects"),
+        response: answered(ListObjectsAnswerSchema),
         body: ListObjectsBody,
       },
     },
@@ -343,7 +363,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "listRelationshipUsers",
         tags,
-        response: answers(200, "The users"),
+        response: answered(ListUsersAnswerSchema),
         body: ListUsersBody,
       },
     },
@@ -356,7 +376,7 @@ export function registerRelationshipRoutes(app: FastifyInstance, services: Servi
       schema: {
         operationId: "expandRelation",
         tags,
-        response: answers(200, "One level of the userset tree"),
+        response: answered(ExpandAnswerSchema),
         body: ExpandBody,
       },
     },

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from "fastify";
+import { answeredWith as answered, createdWith as created } from "../../schemas/common";
+import { SeedActionSchema, SeedRelationsSchema } from "../../schemas/relationship-answers";
 import { KeyActionParams, KeyParams, SeedActionBody, SeedRelationsBody } from "../../schemas/relationships";
 import { deleteAction, putAction, upsertRelations } from "../../services/relationships/entity-types";
 import { principalOf, requireRight } from "../auth";
@@ -24,7 +26,7 @@ export function registerSeedRelationshipRoutes(app: FastifyInstance, services: S
       schema: {
         operationId: "seedCreateRelations",
         tags,
-        response: answers(201, "The relations, created"),
+        response: created(SeedRelationsSchema),
         params: KeyParams,
         body: SeedRelationsBody,
       },
@@ -53,7 +55,7 @@ export function registerSeedRelationshipRoutes(app: FastifyInstance, services: S
       schema: {
         operationId: "seedPutAction",
         tags,
-        response: answers(200, "The action as stored"),
+        response: answered(SeedActionSchema),
         params: KeyActionParams,
         body: SeedActionBody,
       },
