@@ -43,6 +43,26 @@ describe("matchRoute", () => {
     expect(hit(routes, "HEAD", "/jobs")).toBeUndefined();
   });
 
+  it("matches a HEAD as its GET at the GET's own specificity, before a less specific route for any method", () => {
+    // The framework serves HEAD /admin/stats with GET /admin/stats' handler. A HEAD that first looked for a
+    // HEAD or ANY route anywhere found the public catch-all and let it through past the GET's permission.
+    const routes = table(
+      ["GET", "/admin/stats"],
+      ["ANY", "/admin/*"],
+      ["*", "/public/{id}"],
+      ["GET", "/{x}/1"],
+    );
+    expect(hit(routes, "HEAD", "/admin/stats")).toBe("GET /admin/stats");
+    expect(hit(routes, "HEAD", "/admin/other")).toBe("ANY /admin/*");
+    // At one template, the GET answers for its HEAD before a route for any method does.
+    const same = table(["GET", "/reports"], ["ANY", "/reports"], ["HEAD", "/files"], ["GET", "/files"]);
+    expect(hit(same, "HEAD", "/reports")).toBe("GET /reports");
+    expect(hit(same, "HEAD", "/files")).toBe("HEAD /files");
+    // A more specific route for any method still wins over a less specific GET, as it does for a GET.
+    expect(hit(routes, "HEAD", "/public/1")).toBe("* /public/{id}");
+    expect(hit(routes, "GET", "/public/1")).toBe("* /public/{id}");
+  });
+
   it("matches the root", () => {
     const routes = table(["GET", "/"]);
     expect(hit(routes, "GET", "/")).toBe("GET /");

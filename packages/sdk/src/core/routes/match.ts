@@ -16,16 +16,10 @@ export interface RouteMatch<T> {
  * is tolerated, segments are compared percent-decoded (so `/users/%6De` is `/users/me`, as the backend
  * will see it). Path specificity decides first, then method: a static segment beats a parameter even if
  * the parameter route has the exact method and the static one only ANY. A HEAD that no route names is
- * matched as the GET it is (HTTP's HEAD is a GET without the body, and servers answer it with the GET's
- * handler): a rule that opens or closes a GET does the same to its HEAD.
+ * matched as the GET of the same template (HTTP's HEAD is a GET without the body, and servers answer it
+ * with the GET's handler): a rule that opens or closes a GET does the same to its HEAD.
  */
 export function matchRoute<T>(table: RouteTable<T>, method: string, path: string): RouteMatch<T> | undefined {
-  const found = matchExactly(table, method, path);
-  if (found !== undefined || upperCase(method) !== "HEAD") return found;
-  return matchExactly(table, "GET", path);
-}
-
-function matchExactly<T>(table: RouteTable<T>, method: string, path: string): RouteMatch<T> | undefined {
   // Segments are found by index rather than by split(): on a hot path the array and the copies cost more
   // than the trie walk itself.
   let end = path.length;
@@ -106,9 +100,19 @@ function walk<T>(
   return rest;
 }
 
+/**
+ * The route of one template for the method: its own, else (for a HEAD) the GET's, else one for any method.
+ * The GET stands in for its HEAD here, at its own template, and not in a second search after a first one
+ * for HEAD failed: that first search would stop at a less specific route for any method (`ANY /admin/*`)
+ * and let a HEAD past the rule of the GET whose handler the framework runs for it (`GET /admin/stats`).
+ */
 function pick<T>(endpoint: Endpoint<T> | undefined, method: string): RouteEntry<T> | undefined {
   if (!endpoint) return undefined;
-  return endpoint.byMethod.get(method) ?? endpoint.any;
+  return (
+    endpoint.byMethod.get(method) ??
+    (method === "HEAD" ? endpoint.byMethod.get("GET") : undefined) ??
+    endpoint.any
+  );
 }
 
 /** Requests nearly always carry an upper-case method already; skip the copy then. */
