@@ -172,6 +172,12 @@ for (const backend of testBackends()) {
       expect((await token({ resource: "nope@1" })).json()).toMatchObject({ error: "invalid_target" });
       const grant = await form("/oauth/token", { grant_type: "password" }, basic(clientId, clientSecret));
       expect(grant.json()).toMatchObject({ error: "unsupported_grant_type" });
+      // Only to a client that authenticated: a wrong secret hears invalid_client, whatever the grant.
+      const stranger = await form("/oauth/token", { grant_type: "password" }, basic(clientId, "wrong"));
+      expect(stranger.statusCode).toBe(401);
+      expect(stranger.json()).toMatchObject({ error: "invalid_client" });
+      const none = await form("/oauth/token", {}, basic(clientId, "wrong"));
+      expect(none.json()).toMatchObject({ error: "invalid_client" });
       const repeated = await server.tessera.app.inject({
         method: "POST",
         url: "/oauth/token",

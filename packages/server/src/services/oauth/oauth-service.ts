@@ -101,12 +101,14 @@ export class OAuthService {
   }
 
   async issueToken(clientId: string, secret: string, request: TokenRequest): Promise<TokenResponse> {
+    // The client first: who has not authenticated learns nothing about the request (RFC 6749 §5.2 leaves
+    // the order open; a wrong secret is invalid_client whatever else the request says).
+    const auth = this.applications.authenticate(clientId, secret);
+    if (!auth.valid) throw new OAuthError("invalid_client", "Client authentication failed.");
     if (request.grantType === undefined) throw new OAuthError("invalid_request", "grant_type is required.");
     if (request.grantType !== "client_credentials") {
       throw new OAuthError("unsupported_grant_type", "Only the client_credentials grant is supported.");
     }
-    const auth = this.applications.authenticate(clientId, secret);
-    if (!auth.valid) throw new OAuthError("invalid_client", "Client authentication failed.");
     const app = auth.application;
     const snapshot =
       this.snapshots.current(app.environmentId) ?? (await this.snapshots.get(app.environmentId));
