@@ -422,3 +422,38 @@ describe("decisions do not depend on history", () => {
     });
   }
 });
+
+/**
+ * A lookup's validUntil is when its answer may next change by itself: a UI may keep the answer until then.
+ * Early is allowed (the answer is then asked again and comes back the same); late is not. So at every
+ * boundary the data has (each start, end, trial end and expiry, and the instant before it) that falls
+ * before validUntil, the lookup must be the same.
+ */
+describe("a lookup holds until its validUntil", () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    it(`seed ${seed}`, () => {
+      const rng = prng(seed * 104_729);
+      const state = randomState(rng);
+      const snapshot = Snapshot.compile(state);
+      const boundaries = new Set<number>();
+      for (const s of state.subscriptions) {
+        for (const t of [s.startAt, s.endAt, s.trialEndAt]) if (t) boundaries.add(Date.parse(t));
+      }
+      for (const g of state.grants) {
+        for (const t of [g.startAt, g.expiresAt]) if (t) boundaries.add(Date.parse(t));
+      }
+      const times = [...boundaries].flatMap((t) => [t - 1, t]).sort((a, b) => a - b);
+      for (let q = 0; q < 30; q++) {
+        const { subject } = randomQuestion(rng, state);
+        const at = chance(rng, 0.5) ? pick(rng, times) : near(rng) + Math.floor(rng() * 12 * HOUR);
+        const { validUntil, ...answer } = lookupEntitlements(snapshot, subject, at);
+        const until = validUntil ?? Number.POSITIVE_INFINITY;
+        for (const later of times) {
+          if (later <= at || later >= until) continue;
+          const { validUntil: _, ...then } = lookupEntitlements(snapshot, subject, later);
+          expect(then, `${JSON.stringify(subject)} at ${iso(at)}, again at ${iso(later)}`).toEqual(answer);
+        }
+      }
+    });
+  }
+});
