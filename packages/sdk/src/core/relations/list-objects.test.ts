@@ -24,6 +24,23 @@ function setup() {
 }
 
 describe("listObjects", () => {
+  it("lists a userset's own object, as check allows it, even when no tuple names that object", () => {
+    const engine = setup();
+    const mine = { object: "group:new", relation: "member", user: "group:new#member" };
+    expect(check(engine, mine).allowed).toBe(true);
+    expect(
+      listObjects(engine, { type: "group", relation: "member", user: "group:new#member" }).objects,
+    ).toEqual(["group:new"]);
+    // Through a computed relation of the same object: a document's owners are among its viewers.
+    expect(
+      listObjects(engine, { type: "document", relation: "viewer", user: "document:new#owner" }).objects,
+    ).toEqual(["document:new"]);
+    // But not a relation the userset does not reach.
+    expect(
+      listObjects(engine, { type: "document", relation: "owner", user: "document:new#viewer" }).objects,
+    ).toEqual([]);
+  });
+
   it("pages through every object with a cursor and never truncates silently", () => {
     const engine = setup();
     const seen: string[] = [];

@@ -11,7 +11,7 @@ import {
   UNION,
 } from "./engine";
 import { issue, type RelationIssue } from "./errors";
-import { checkRelation, ERROR, Run, TRUE } from "./evaluate";
+import { checkRelation, ERROR, Run, TRUE, UNKNOWN_OBJECT } from "./evaluate";
 import { contextualOverlay, isIssue, type QueryOptions, resolveUser } from "./request";
 import { NO_ID, REL_SLOTS } from "./symbols";
 import { reverseSlot } from "./tuple-store";
@@ -73,6 +73,14 @@ export function listObjects(engine: RelationEngine, req: ListObjectsRequest): Li
     const outcome = checkRelation(run, objectId, target, 0);
     if (outcome === ERROR && run.error) return fail(run.error);
     if (outcome === TRUE) names.push(run.sym.objectName(objectId));
+  }
+  if (run.userObj === NO_ID && user.relId !== 0 && user.typeId === target.typeId) {
+    // A userset of an object no tuple names (group:new#member) holds itself, as check answers: the one
+    // object it can reach is its own, which the walk above, starting from names tuples hold, cannot find.
+    run.setUserObject(UNKNOWN_OBJECT);
+    const outcome = checkRelation(run, UNKNOWN_OBJECT, target, 0);
+    if (outcome === ERROR && run.error) return fail(run.error);
+    if (outcome === TRUE) names.push(user.objectName);
   }
   names.sort();
   let start = 0;
