@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { check } from "./check";
 import { createEngine } from "./engine";
 import { listObjects } from "./list-objects";
+import { listUsers } from "./list-users";
 import { compileModel } from "./model";
 import { DOCS_MODEL } from "./test-model";
 import type { RelationTuple } from "./tuple";
@@ -11,7 +12,7 @@ import { TupleStore } from "./tuple-store";
  * The tuple store is updated in place (buckets that grow from a number to an array to a set and shrink
  * back, reverse indexes, interned names), and checks take a quick path that skips the full evaluation.
  * Neither may change an answer: after every batch of random writes and deletes, a long-lived engine answers
- * every check and every listObjects as an engine built afresh from the tuples that remain, and its quick
+ * every check, listObjects and listUsers as an engine built afresh from the tuples that remain, and its quick
  * answers agree with its explained ones.
  */
 
@@ -105,6 +106,23 @@ describe("relationships do not depend on the order of writes and deletes", () =>
             }
             for (const relation of relations) {
               const type = objects[0]!.split(":")[0]!;
+              if (user === USERS[0]) {
+                // Once per object and relation, not per user: listUsers takes no user.
+                for (const object of [...objects, `${type}:unnamed`]) {
+                  const question = {
+                    object,
+                    relation,
+                    userFilters: [
+                      { type: "user" },
+                      { type: "group", relation: "member" },
+                      ...relations.map((r) => ({ type, relation: r })),
+                    ],
+                  };
+                  expect(listUsers(live, question), JSON.stringify(question)).toEqual(
+                    listUsers(fresh, question),
+                  );
+                }
+              }
               const question = { type, relation, user };
               expect(listObjects(live, question), JSON.stringify(question)).toEqual(
                 listObjects(fresh, question),

@@ -39,6 +39,15 @@ describe("listObjects", () => {
     expect(
       listObjects(engine, { type: "document", relation: "owner", user: "document:new#viewer" }).objects,
     ).toEqual([]);
+    // And listUsers, the other way round.
+    const userFilters = [
+      { type: "document", relation: "owner" },
+      { type: "document", relation: "blocked" },
+      { type: "user" },
+    ];
+    expect(listUsers(engine, { object: "document:new", relation: "viewer", userFilters }).users).toEqual([
+      "document:new#owner",
+    ]);
   });
 
   it("pages through every object with a cursor and never truncates silently", () => {

@@ -1,4 +1,5 @@
 import { bucketValues } from "./bucket";
+import { check } from "./check";
 import {
   COMPUTED,
   type ConditionSet,
@@ -80,7 +81,7 @@ export function listUsers(engine: RelationEngine, req: ListUsersRequest): ListUs
   const options = { context: req.context, at: req.at ?? Date.now(), explain: false };
   const gatherer = new Run(engine, overlay, options);
   const objectId = gatherer.sym.objectId(req.object);
-  if (objectId === NO_ID) return { users: [] };
+  if (objectId === NO_ID) return ownUsersets(engine, req);
   const users: string[] = [];
   const found = gatherCandidates(gatherer, objectId, root, filters);
   if (found === null) return fail(gatherer.error!);
@@ -92,6 +93,23 @@ export function listUsers(engine: RelationEngine, req: ListUsersRequest): ListUs
     const outcome = checkRelation(run, objectId, root, 0);
     if (outcome === ERROR && run.error) return fail(run.error);
     if (outcome === TRUE) users.push(run.sym.subjectName(subject));
+  }
+  return { users: users.sort() };
+}
+
+/**
+ * The users of an object no tuple names: only its own usersets can hold a relation on it (group:new#member
+ * is a member of group:new, as check answers), so each the filters name is asked of check.
+ */
+function ownUsersets(engine: RelationEngine, req: ListUsersRequest): ListUsersResult {
+  const type = req.object.slice(0, req.object.indexOf(":"));
+  const users: string[] = [];
+  for (const filter of req.userFilters) {
+    if (filter.type !== type || !filter.relation) continue;
+    const user = `${req.object}#${filter.relation}`;
+    const { allowed, error } = check(engine, { ...req, user, explain: false });
+    if (error) return { users: [], error };
+    if (allowed && !users.includes(user)) users.push(user);
   }
   return { users: users.sort() };
 }
