@@ -56,14 +56,29 @@ function pool(): RelationTuple[] {
 
 const key = (t: RelationTuple) => `${t.object}#${t.relation}@${t.user}`;
 
+const AT = Date.parse("2026-06-01T12:00:00Z");
+
+/** Each tuple as this seed writes it: some expire (before or after AT), some viewers only in office hours. */
+function variant(rng: () => number, t: RelationTuple): RelationTuple {
+  const x = rng();
+  if (x < 0.12) return { ...t, expiresAt: AT - 60_000 };
+  if (x < 0.24) return { ...t, expiresAt: AT + 60_000 };
+  if (t.object.startsWith("document:") && t.relation === "viewer" && x < 0.5)
+    return { ...t, condition: { name: "in_office_hours" } };
+  return t;
+}
+
+/** No context (a condition then cannot be evaluated), office hours, or the evening. */
+const CONTEXTS = [undefined, { now: "2026-06-01T10:00:00Z" }, { now: "2026-06-01T20:00:00Z" }];
+
 describe("relationships do not depend on the order of writes and deletes", () => {
   const { model, errors } = compileModel(DOCS_MODEL);
-  const all = pool();
 
   for (let seed = 1; seed <= 12; seed++) {
     it(`seed ${seed}: a long-lived engine answers as a fresh one`, () => {
       expect(errors).toEqual([]);
       const rng = prng(seed * 31_337);
+      const all = pool().map((t) => variant(rng, t));
       const store = new TupleStore();
       const live = createEngine(model!, store);
       const held = new Map<string, RelationTuple>();
@@ -95,7 +110,13 @@ describe("relationships do not depend on the order of writes and deletes", () =>
           ] as const) {
             for (const object of objects) {
               for (const relation of relations) {
-                const question = { object, relation, user };
+                const question = {
+                  object,
+                  relation,
+                  user,
+                  at: AT,
+                  context: CONTEXTS[(round + object.length) % 3],
+                };
                 const got = check(live, question);
                 const context = `seed ${seed} round ${round}: ${JSON.stringify(question)}`;
                 expect(got, context).toEqual(check(fresh, question));
@@ -112,6 +133,8 @@ describe("relationships do not depend on the order of writes and deletes", () =>
                   const question = {
                     object,
                     relation,
+                    at: AT,
+                    context: CONTEXTS[round % 3],
                     userFilters: [
                       { type: "user" },
                       { type: "group", relation: "member" },
@@ -123,7 +146,7 @@ describe("relationships do not depend on the order of writes and deletes", () =>
                   );
                 }
               }
-              const question = { type, relation, user };
+              const question = { type, relation, user, at: AT, context: CONTEXTS[round % 3] };
               expect(listObjects(live, question), JSON.stringify(question)).toEqual(
                 listObjects(fresh, question),
               );
