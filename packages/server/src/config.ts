@@ -70,13 +70,16 @@ export const SETTINGS = [
 
 type SettingKey = (typeof SETTINGS)[number]["key"];
 
-const LOG_LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+export const LOG_LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** Flags win over environment variables, which win over defaults. */
 export function loadConfig(flags: Partial<Record<SettingKey, string>> = {}, env = process.env): Config {
   const value = (key: SettingKey) => {
     const setting = SETTINGS.find((s) => s.key === key)!;
-    return flags[key] ?? env[setting.env] ?? setting.default;
+    const given = flags[key] ?? env[setting.env];
+    // Empty asks for the default, as DATABASE_URL always did: `TESSERA_PORT=` used to be port 0 (any free
+    // port), and `TESSERA_DATA_DIR=` the working folder itself, filled with PGlite's files.
+    return given === undefined || given.trim() === "" ? setting.default : given;
   };
   const port = Number(value("port"));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${value("port")}`);
@@ -87,14 +90,44 @@ export function loadConfig(flags: Partial<Record<SettingKey, string>> = {}, env 
   const bodyLimit = Number(value("bodyLimit"));
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
     throw new Error(`Invalid body limit: ${value("bodyLimit")}`);
+  const host = value("host");
+  const redisUrl = value("redisUrl") || undefined;
+  // ioredis takes anything: "http://x" connected to a socket named "/", and a bare word to a host of that name.
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    // Only the scheme: the rest of a URL may hold a password.
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(redisUrl)?.[1];
+    throw new Error(
+      `The Redis URL must start with redis:// or rediss:// (it starts with ${scheme === undefined ? "no scheme" : `${scheme}:`}).`,
+    );
+  }
   return {
-    host: value("host"),
+    host,
     port,
     databaseUrl: value("databaseUrl") || undefined,
     dataDir: resolve(value("dataDir")),
     logLevel,
     bodyLimit,
-    publicUrl: (value("publicUrl") || `http://${value("host")}:${port}`).replace(/\/+$/, ""),
-    redisUrl: value("redisUrl") || undefined,
+    publicUrl: publicUrlOf(value("publicUrl").trim(), host, port),
+    redisUrl,
   };
+}
+
+/**
+ * The OAuth issuer: RFC 8414 makes it a URL with no query or fragment, and clients compare it with the
+ * tokens' `iss` as text. Without one, the listen address, an IPv6 one in brackets (`http://:::4000` is no URL).
+ */
+function publicUrlOf(given: string, host: string, port: number): string {
+  if (given === "")
+    return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new Error(`Invalid public URL: ${given} (an http:// or https:// URL)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new Error(`Invalid public URL: ${given} (an http:// or https:// URL)`);
+  if (url.search !== "" || url.hash !== "" || given.includes("?") || given.includes("#"))
+    throw new Error(`Invalid public URL: ${given} (an issuer has no query or fragment)`);
+  return given.replace(/\/+$/, "");
 }
