@@ -1,4 +1,6 @@
-/** `tessera check`: one decision from a running server, printed as JSON; exit code 0 entitled, 2 denied. */
+import { callTessera } from "./request";
+
+/** `tessera check`: one decision from a running server, printed as JSON; exit code 0 entitled, 2 denied, 1 refused. */
 export async function runCheck(flags: {
   url: string;
   token?: string;
@@ -26,13 +28,12 @@ export async function runCheck(flags: {
     body.requestedUsage = usage;
   }
   if (flags.at) body.at = flags.at;
-  const response = await fetch(new URL("/v1/check", flags.url), {
+  const { ok, body: answer } = await callTessera(flags.url, "/v1/check", {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${flags.token}` },
-    body: JSON.stringify(body),
+    token: flags.token,
+    body,
   });
-  const result = (await response.json()) as { entitled?: boolean };
-  console.log(JSON.stringify(result, null, 2));
-  if (!response.ok) return 1;
-  return result.entitled ? 0 : 2;
+  console.log(JSON.stringify(answer, null, 2));
+  if (!ok) return 1;
+  return (answer as { entitled?: boolean }).entitled === true ? 0 : 2;
 }

@@ -13,6 +13,19 @@ const program = new Command()
   .description("Tessera: entitlements, permissions and API access decisions")
   .version(VERSION);
 
+/** A running server's URL, for the commands that ask one. */
+function serverUrlOption(flags: string, description: string): Option {
+  return new Option(flags, description).env("TESSERA_URL").default("http://127.0.0.1:4000");
+}
+
+/**
+ * A token, from the flag or TESSERA_TOKEN. Not as the option's default: `--help` prints defaults, and so
+ * printed the token.
+ */
+function tokenOption(flags: string, description: string): Option {
+  return new Option(flags, description).env("TESSERA_TOKEN");
+}
+
 /** The storage flags every command that opens the database accepts. */
 function withStorage(command: Command): Command {
   for (const s of SETTINGS.filter((s) => s.key === "databaseUrl" || s.key === "dataDir")) {
@@ -55,8 +68,8 @@ for (const action of ["list", "rotate"] as const) {
         ? "List the signing keys and their status"
         : "Make a new signing key active; the previous one verifies until its tokens expire",
     )
-    .option("--url <url>", "server URL (env TESSERA_URL)", process.env.TESSERA_URL ?? "http://127.0.0.1:4000")
-    .option("--token <token>", "admin management token (env TESSERA_TOKEN)", process.env.TESSERA_TOKEN)
+    .addOption(serverUrlOption("--url <url>", "server URL"))
+    .addOption(tokenOption("--token <token>", "admin management token"))
     .action(async (flags) => {
       process.exitCode = await runKeys(action, flags);
     });
@@ -65,8 +78,8 @@ for (const action of ["list", "rotate"] as const) {
 program
   .command("check")
   .description("Ask a running server one isEntitledTo question")
-  .option("--url <url>", "server URL (env TESSERA_URL)", process.env.TESSERA_URL ?? "http://127.0.0.1:4000")
-  .option("--token <token>", "token (env TESSERA_TOKEN)", process.env.TESSERA_TOKEN)
+  .addOption(serverUrlOption("--url <url>", "server URL"))
+  .addOption(tokenOption("--token <token>", "token"))
   .requiredOption("-t, --tenant <id>", "tenant id")
   .option("-u, --user <id>", "user id")
   .option("-f, --feature <key>", "feature key")
@@ -85,12 +98,8 @@ program
   .requiredOption("--upstream <url>", "where allowed requests go")
   .option("--port <port>", "port to listen on", "8080")
   .option("--host <host>", "address to listen on", "127.0.0.1")
-  .option(
-    "--tessera-url <url>",
-    "Tessera's URL (env TESSERA_URL)",
-    process.env.TESSERA_URL ?? "http://127.0.0.1:4000",
-  )
-  .option("--token <key>", "server key with the decide right (env TESSERA_TOKEN)", process.env.TESSERA_TOKEN)
+  .addOption(serverUrlOption("--tessera-url <url>", "Tessera's URL"))
+  .addOption(tokenOption("--token <key>", "server key with the decide right"))
   .option("--issuer <url>", "the tokens' iss; default: from Tessera's OAuth metadata")
   .option("--jwks-uri <url>", "where the signing keys are; default: from Tessera's OAuth metadata")
   .option("--no-api-keys", "accept OAuth2 access tokens only")

@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import { createTessera, type Tessera } from "../server";
+import { closeOnSignals } from "./shutdown";
 
 export async function runServe(config: Config): Promise<void> {
   const tessera = await createTessera({
@@ -29,13 +30,11 @@ export async function runServe(config: Config): Promise<void> {
   ];
   if (tessera.bootstrap) lines.push("", ...firstStart(tessera.bootstrap, address));
   console.log(lines.join("\n"));
-  const stop = async (signal: string) => {
-    tessera.app.log.info({ signal }, "shutting down");
-    await tessera.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  closeOnSignals(
+    tessera.app.server,
+    () => tessera.close(),
+    (signal) => tessera.app.log.info({ signal }, "shutting down"),
+  );
 }
 
 /** What a first start says: the environments it made, and the management token, shown this once. */
