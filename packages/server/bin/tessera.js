@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI through tsx, so the package works from a checkout with no build step.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,11 +10,27 @@ const here = dirname(fileURLToPath(import.meta.url));
 const tsx = require.resolve("tsx/cli");
 // V8 settings for a server: src/node-flags.ts says why (node-flags.test.ts keeps the two lists the same).
 const NODE_FLAGS = ["--max-semi-space-size=64"];
-const result = spawnSync(
+const child = spawn(
   process.execPath,
   [tsx, ...NODE_FLAGS, join(here, "..", "src", "cli", "main.ts"), ...process.argv.slice(2)],
-  {
-    stdio: "inherit",
-  },
+  { stdio: "inherit" },
 );
-process.exit(result.status ?? 1);
+// A supervisor (Docker's PID 1, systemd, a process manager) signals this process alone: pass the signal on,
+// and wait for the server to close its database and release its data folder. Exiting here instead would
+// leave it running, holding the port and the folder's lock.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on("exit", (code, signal) => {
+  if (signal) {
+    // Die of the same signal, so whoever started this sees what happened to the server.
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  } else {
+    process.exit(code ?? 1);
+  }
+});
+child.on("error", (error) => {
+  console.error(`Could not start the CLI: ${error.message}`);
+  process.exit(1);
+});
