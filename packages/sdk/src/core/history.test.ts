@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { chance, pick, prng, type Rng } from "../../test/random";
 import type { CheckRequest, Decision } from "./decision";
 import { evaluate } from "./evaluate";
 import { lookupEntitlements } from "./lookup";
@@ -27,20 +28,6 @@ import type {
 const T0 = Date.parse("2026-06-01T00:00:00Z");
 const HOUR = 3_600_000;
 
-type Rng = () => number;
-function prng(seed: number): Rng {
-  // mulberry32: small, and enough for test data.
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;
-const chance = (rng: Rng, p: number) => rng() < p;
 /** A time near T0, on a coarse grid so that several records share boundaries. */
 const near = (rng: Rng) => T0 + (Math.floor(rng() * 13) - 6) * 12 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();

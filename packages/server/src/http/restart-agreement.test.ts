@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { chance, pick, prng, type Rng } from "../../../sdk/test/random";
 import { createTessera, type Tessera } from "../server";
 import { dropSchema } from "../storage/database";
 import { KyselyStore } from "../storage/kysely-store";
@@ -18,19 +19,6 @@ import type { Store } from "../storage/store";
  * of that server and of a fresh one on the same database.
  */
 
-type Rng = () => number;
-function prng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;
-const chance = (rng: Rng, p: number) => rng() < p;
 const some = <T>(rng: Rng, list: readonly T[], p = 0.4) => list.filter(() => chance(rng, p));
 
 const T0 = Date.parse("2026-06-01T00:00:00Z");

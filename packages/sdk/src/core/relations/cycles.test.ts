@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../../../test/random";
 import { check } from "./check";
 import { createEngine } from "./engine";
 import { listObjects } from "./list-objects";
@@ -6,18 +7,6 @@ import { compileModel } from "./model";
 import type { AuthorizationModelJson } from "./model-json";
 import { DOCS_MODEL } from "./test-model";
 import { TupleStore } from "./tuple-store";
-
-/** mulberry32: the same graphs on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A computed relation, in the JSON model's words. */
 const rel = (relation: string) => ({ computedUserset: { relation } });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../../../test/random";
 import { check } from "./check";
 import { createEngine } from "./engine";
 import { listObjects } from "./list-objects";
@@ -15,17 +16,6 @@ import { TupleStore } from "./tuple-store";
  * every check, listObjects and listUsers as an engine built afresh from the tuples that remain, and its quick
  * answers agree with its explained ones.
  */
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const N = 4;
 const ids = (prefix: string) => Array.from({ length: N }, (_, i) => `${prefix}${i}`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { pick, prng, type Rng } from "../../../test/random";
 import { compileRouteTable, matchRoute } from "./index";
 
 /**
@@ -9,19 +10,6 @@ import { compileRouteTable, matchRoute } from "./index";
  * nothing. At one template, the method's own route, then (for HEAD) the GET's, then one for any method.
  * Random tables and paths over a small alphabet, so that routes overlap and the walk must backtrack.
  */
-
-type Rng = () => number;
-function prng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;
 
 interface Piece {
   text: string;
