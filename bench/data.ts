@@ -25,6 +25,7 @@ import type {
   Tenant,
   User,
 } from "../packages/sdk/src/core/types";
+import { prng } from "../packages/sdk/test/random";
 
 export const DAY = 86_400_000;
 export const DEFAULT_SEED = 0x7e55e4a;
@@ -36,17 +37,8 @@ export function todayAnchor(now = Date.now()): number {
 // ---------------------------------------------------------------------------------------------------------
 // Seeded randomness
 
-/** mulberry32: tiny, fast, and good enough to pick plans and users. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32, shared with the randomized tests: tiny, fast, and good enough to pick plans and users.
+export { prng };
 
 /** A seed for item `i` of stream `stream`, well spread even for neighbouring `i`. */
 function seedFor(seed: number, stream: number, i: number): number {
