@@ -81,7 +81,7 @@ export function listUsers(engine: RelationEngine, req: ListUsersRequest): ListUs
   const options = { context: req.context, at: req.at ?? Date.now(), explain: false };
   const gatherer = new Run(engine, overlay, options);
   const objectId = gatherer.sym.objectId(req.object);
-  if (objectId === NO_ID) return ownUsersets(engine, req);
+  if (objectId === NO_ID) return ownUsersets(engine, req, object.type);
   const users: string[] = [];
   const found = gatherCandidates(gatherer, objectId, root, filters);
   if (found === null) return fail(gatherer.error!);
@@ -101,8 +101,7 @@ export function listUsers(engine: RelationEngine, req: ListUsersRequest): ListUs
  * The users of an object no tuple names: only its own usersets can hold a relation on it (group:new#member
  * is a member of group:new, as check answers), so each the filters name is asked of check.
  */
-function ownUsersets(engine: RelationEngine, req: ListUsersRequest): ListUsersResult {
-  const type = req.object.slice(0, req.object.indexOf(":"));
+function ownUsersets(engine: RelationEngine, req: ListUsersRequest, type: string): ListUsersResult {
   const users: string[] = [];
   for (const filter of req.userFilters) {
     if (filter.type !== type || !filter.relation) continue;
