@@ -39,6 +39,8 @@ export interface CaseResult {
   type: "case-result";
   tenants: number;
   requests: number;
+  /** How many different tenants the requests name: each is read again only once the cycle comes round. */
+  distinctTenants: number;
   denied: number;
   mix: Record<string, number>;
   generateMs: number;
@@ -104,6 +106,7 @@ async function main(input: CaseInput): Promise<CaseResult> {
     type: "case-result",
     tenants: input.tenants,
     requests: requests.length,
+    distinctTenants: new Set(requests.map((r) => r.subject.tenantId)).size,
     denied: expected.filter((e) => !e).length,
     mix,
     generateMs,

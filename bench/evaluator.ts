@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { todayAnchor } from "./data";
 import type { CaseInput, CaseResult, LibraryResult } from "./evaluator-case";
 import { benchFile, childAnswer, heading, int, percent, rate, ratio, sizeLabel, table } from "./harness";
+import { megabytes, memoryProfile } from "./memory";
 import { summarizeProfile } from "./profile";
 
 export interface EvaluatorOptions {
@@ -118,6 +119,7 @@ export async function runEvaluator(options: EvaluatorOptions): Promise<Evaluator
         "touch memory the CPU cache cannot hold; that, not the catalog, is the gap in the line above.",
     );
   }
+  if (!options.quick) printMemoryFloor(first, last);
   const missed = results.filter((r) => r.tessera.perSecond < TARGET_PER_SECOND);
   const targetMet = missed.length === 0;
   console.log(
@@ -144,6 +146,33 @@ export async function runEvaluator(options: EvaluatorOptions): Promise<Evaluator
   if (options.profile || !targetMet || !flat) await profile(last.tenants, requests, anchor, timing);
 
   return { results, targetMet, flatness };
+}
+
+/**
+ * The yardstick for the flat-cost line: what a read from memory costs on this machine, measured now over a
+ * buffer about the size of the largest snapshot, and the floor it sets for the cost at the largest size.
+ */
+function printMemoryFloor(first: CaseResult, last: CaseResult): void {
+  const snapshot = last.snapshotBytes ?? 0;
+  let bytes = 64 * 2 ** 20;
+  while (bytes < snapshot) bytes *= 2;
+  const memory = memoryProfile(bytes);
+  const firstNs = 1e9 / first.tessera.perSecond;
+  const floor = (firstNs + memory.missNs) / firstNs;
+  console.log(
+    `Memory on this machine: a read that depends on the one before costs ${memory.hitNs.toFixed(0)} ns in ` +
+      `cache and ${memory.missNs.toFixed(0)} ns across ${megabytes(bytes)} (about the ` +
+      `${sizeLabel(last.tenants)} snapshot); reads stay cheap up to about ${megabytes(memory.cacheBytes)} ` +
+      `(${memory.sweep.map(([b, ns]) => `${megabytes(b)} ${ns.toFixed(0)}`).join(", ")} ns).`,
+  );
+  console.log(
+    `  At ${sizeLabel(last.tenants)} the ${int(last.requests)} requests name ${int(last.distinctTenants)} ` +
+      "tenants, so a tenant's data comes round again only after thousands of other decisions and megabytes " +
+      "of requests: a decision there pays at least one read from memory more than at " +
+      `${sizeLabel(first.tenants)}. Floor for the flat-cost ratio on this machine: ` +
+      `(${firstNs.toFixed(0)} + ${memory.missNs.toFixed(0)}) ÷ ${firstNs.toFixed(0)} = ${floor.toFixed(2)}` +
+      `${floor > FLAT_WITHIN ? `, above the ${FLAT_WITHIN} bar` : ""}.`,
+  );
 }
 
 function runCase(input: CaseInput, execArgv: string[], entry?: string): Promise<CaseResult> {
