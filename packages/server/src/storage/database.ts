@@ -42,9 +42,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<OpenDatabase> {
+  const server = serverOf(url);
   if (options.schema) {
     const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
+    await reaching(server, () => admin.connect());
     await admin.query(`create schema if not exists ${quoteIdent(options.schema)}`);
     await admin.end();
   }
@@ -58,8 +59,43 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Open
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // Connect now, so that a server that cannot be reached is said once, with where, before anything starts.
+  await reaching(server, async () => (await pool.connect()).release()).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, backend: "postgres", close: () => db.destroy() };
+}
+
+/**
+ * Where the URL points, as pg reads it (host and port: never the password). pg's own refusal of a URL it
+ * cannot parse is a bare "Invalid URL", which names neither the setting nor what is wrong with it.
+ */
+function serverOf(url: string): string {
+  let client: pg.Client;
+  try {
+    client = new pg.Client({ connectionString: url });
+  } catch {
+    throw new Error(
+      "The database URL is not a URL: in the user name and password, percent-encode @ : / ? # [ ] and % " +
+        "(%40 for @).",
+    );
+  }
+  return client.host.startsWith("/")
+    ? `${client.host} (socket), port ${client.port}`
+    : `${client.host}:${client.port}`;
+}
+
+/** Runs the first connection, and names the server in its failure: "connect ECONNREFUSED" alone does not. */
+async function reaching(server: string, connect: () => Promise<unknown>): Promise<void> {
+  try {
+    await connect();
+  } catch (error) {
+    throw new Error(`Cannot connect to PostgreSQL at ${server}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 async function openPGlite(dataDir: string, schema: string | undefined): Promise<OpenDatabase> {
