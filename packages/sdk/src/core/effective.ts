@@ -270,20 +270,30 @@ function suppliedBy(feature: Feature, before: FeatureValue, value: FeatureValue,
 function mergeGrant(catalog: Catalog, granted: Map<string, FeatureEntitlement>, g: CompiledGrant): void {
   const feature = catalog.features.get(g.featureKey!);
   if (!feature) return;
+  granted.set(feature.key, withGrant(feature, granted.get(feature.key), g));
+}
+
+/**
+ * What one subject's grants of a feature give, with `g` taken after those already in `current`: grants come
+ * sorted by start, then id, so a config value is the one that started last; on/off is on if any grant is;
+ * a limit is the greatest, and no value means unlimited. The same for a tenant's grants and a user's.
+ */
+export function withGrant(
+  feature: Feature,
+  current: FeatureEntitlement | undefined,
+  g: CompiledGrant,
+): FeatureEntitlement {
   const value = g.value ?? defaultGrantValue(feature.type);
-  const current = granted.get(feature.key);
-  const source = frozenSource("grant", g.id);
-  if (!current) {
-    granted.set(feature.key, { value, source });
-    return;
-  }
-  const before = current.value;
-  current.value = combine(feature.type, before, value, "max");
-  if (suppliedBy(feature, before, value, current.value)) current.source = source;
+  if (!current) return { value, source: frozenSource("grant", g.id) };
+  const after = combine(feature.type, current.value, value, "max");
+  return {
+    value: after,
+    source: suppliedBy(feature, current.value, value, after) ? frozenSource("grant", g.id) : current.source,
+  };
 }
 
 /** A grant with no value means "the feature, fully": on, or unlimited. */
-export function defaultGrantValue(type: "boolean" | "limit" | "config"): FeatureValue {
+function defaultGrantValue(type: "boolean" | "limit" | "config"): FeatureValue {
   return type === "boolean" ? true : null;
 }
 

@@ -7,20 +7,13 @@ import type {
   Remediation,
   RouteQuery,
 } from "./decision";
-import {
-  defaultGrantValue,
-  type Effective,
-  effectiveAt,
-  type FeatureEntitlement,
-  isGrantActive,
-} from "./effective";
+import { type Effective, effectiveAt, type FeatureEntitlement, isGrantActive, withGrant } from "./effective";
 import { evaluateFlag, type FlagContext } from "./flags";
 import type { ReasonCode } from "./reasons";
 import { check as checkRelation } from "./relations";
 import { matchRoute } from "./routes";
 import type { Member, Snapshot, TenantEntry } from "./snapshot";
 import { ABSENT, ELSEWHERE, MISS } from "./tenant-index";
-import type { FeatureValue } from "./types";
 
 /**
  * isEntitledTo. Pure and synchronous: it reads the snapshot and the request, nothing else, so the server
@@ -164,7 +157,7 @@ function checkFeature(context: Context, key: string): Decision {
 
   const effective = effectiveOf(context);
   const entitlement =
-    userGrant(context, key, feature.type) ??
+    userGrant(context, feature) ??
     (effective.granted === undefined ? undefined : effective.granted.get(key)) ??
     effective.entitlements[feature.ordinal];
   if (!entitlement || !grants(feature, entitlement.value)) {
@@ -265,24 +258,14 @@ class LazyFlagContext implements FlagContext {
   }
 }
 
-function userGrant(
-  context: Context,
-  key: string,
-  type: "boolean" | "limit" | "config",
-): FeatureEntitlement | undefined {
+/** What the user's own active grants of the feature give, combined as a tenant's are (withGrant). */
+function userGrant(context: Context, feature: CompiledFeature): FeatureEntitlement | undefined {
   if (!hasMemberGrants(context)) return undefined;
   const list = memberOf(context).grants;
   let found: FeatureEntitlement | undefined;
   for (const g of list) {
-    if (g.featureKey !== key || !isGrantActive(g, timeOf(context))) continue;
-    const value: FeatureValue = g.value ?? defaultGrantValue(type);
-    if (
-      !found ||
-      (type === "limit" &&
-        (value === null || (found.value !== null && (value as number) > (found.value as number))))
-    ) {
-      found = { value, source: { type: "grant", key: g.id } };
-    }
+    if (g.featureKey !== feature.key || !isGrantActive(g, timeOf(context))) continue;
+    found = withGrant(feature, found, g);
   }
   return found;
 }
