@@ -1,5 +1,6 @@
 import { LOG_LEVELS } from "../config";
 import { startGateway } from "../gateway/start";
+import { logOptions } from "./log-options";
 import { closeOnSignals } from "./shutdown";
 
 export interface GatewayFlags {
@@ -41,11 +42,7 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
     refreshSeconds: integer(flags.refresh, "--refresh"),
     forwardCredentials: flags.forwardCredentials ?? false,
     trustProxy: flags.trustProxy ?? false,
-    logger: {
-      level: flags.logLevel,
-      // Credentials never reach the log, whatever a future log line includes.
-      redact: ["req.headers.authorization", 'req.headers["x-api-key"]', "token"],
-    },
+    logger: logOptions(flags.logLevel, ["req.headers.authorization", 'req.headers["x-api-key"]']),
   });
   console.log(`Tessera gateway for ${flags.api} listening on ${gateway.address} → ${flags.upstream}`);
   console.log(`  issuer: ${gateway.issuer}   health: ${gateway.address}/_gateway/health`);

@@ -1,15 +1,12 @@
 import type { Config } from "../config";
 import { createTessera, type Tessera } from "../server";
+import { logOptions } from "./log-options";
 import { closeOnSignals } from "./shutdown";
 
 export async function runServe(config: Config): Promise<void> {
   const tessera = await createTessera({
     ...config,
-    logger: {
-      level: config.logLevel,
-      // Credentials never reach the log, whatever a future log line includes.
-      redact: ["req.headers.authorization", "req.headers.cookie", "token", "secret"],
-    },
+    logger: logOptions(config.logLevel, ["req.headers.authorization", "req.headers.cookie"]),
   });
   let address: string;
   try {
