@@ -67,7 +67,11 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
       schema: {
         operationId: "listApplications",
         tags,
-        querystring: Type.Composite([PageQuery, Type.Object({ tenantId: Type.Optional(Type.String()) })]),
+        // Unknown parameters are refused, as on the catalog's lists: a filter this list does not have would
+        // otherwise be ignored, and the caller shown every application.
+        querystring: Type.Composite([PageQuery, Type.Object({ tenantId: Type.Optional(Type.String()) })], {
+          additionalProperties: false,
+        }),
         response: answered(Page(ApplicationSchema)),
       },
     },
@@ -180,7 +184,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Service
         operationId: "listApiKeys",
         tags: keyTags,
         params: ApplicationParams,
-        querystring: PageQuery,
+        querystring: Type.Composite([PageQuery], { additionalProperties: false }),
         response: answered(Page(ApiKeySchema)),
       },
     },

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type FieldError, TesseraError } from "../../errors";
 import type { ApiKeyPatch, ApiKeyRecord, TimeWindow } from "../../storage/credential-store";
 import { type Store, StoreConflict, type WriteTransaction } from "../../storage/store";
+import { decodeCursor, encodeCursor } from "../catalog/cursor";
 import { every, type Periodic, type PollOptions } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
 import { type SnapshotRegistry, writeThrough } from "../snapshots";
@@ -148,14 +149,18 @@ export class ApiKeyService {
   ): Promise<{ items: ApiKeyView[]; nextCursor?: string }> {
     await this.applications.record(environmentId, applicationId);
     const limit = query.limit ?? 100;
+    // A cursor belongs to the keys of one application: another's (or any other list's) is refused, not
+    // taken as an id to list after.
+    const list = `apiKey?applicationId=${applicationId}`;
+    const after = query.cursor === undefined ? undefined : decodeCursor(list, query.cursor);
     const rows = await this.store.credentials.listApiKeys(environmentId, applicationId, {
-      after: query.cursor,
+      after,
       limit: limit + 1,
     });
     const page: { items: ApiKeyView[]; nextCursor?: string } = {
       items: rows.slice(0, limit).map(apiKeyView),
     };
-    if (rows.length > limit) page.nextCursor = rows[limit - 1]!.id;
+    if (rows.length > limit) page.nextCursor = encodeCursor(list, rows[limit - 1]!.id);
     return page;
   }
 
@@ -172,6 +177,7 @@ export class ApiKeyService {
   ): Promise<ApiKeyView> {
     const current = await this.record(environmentId, applicationId, id);
     if (current.revokedAt !== null) throw keyRevoked(id);
+    refuseReplacedChange(current, input);
     const errors = await this.checkPolicies(environmentId, current.tenantId, current.api, {
       scopes: input.scopes ?? undefined,
       ipAllowList: input.ipAllowList ?? undefined,
@@ -187,10 +193,12 @@ export class ApiKeyService {
     if (input.timeWindow !== undefined) patch.timeWindow = input.timeWindow;
     if (input.metadata !== undefined) patch.metadata = input.metadata;
     const updated = await this.write(environmentId, actor, async (tx) => {
-      // Again inside the transaction (current, see `create`): a revoke may have committed since.
+      // Again inside the transaction (current, see `create`): a revoke or a rotation may have committed
+      // since.
       const before = await tx.credentials.getApiKey(environmentId, id);
       if (!before) throw notFound(id);
       if (before.revokedAt !== null) throw keyRevoked(id);
+      refuseReplacedChange(before, input);
       const after = await tx.credentials.updateApiKey(environmentId, id, patch);
       if (!after) throw notFound(id);
       recordKey(tx, "update", before, after);
@@ -407,6 +415,39 @@ function refuseRotation(key: ApiKeyRecord, at = Date.now()): void {
   if (key.expiresAt !== null && Date.parse(key.expiresAt) <= at) {
     throw new TesseraError("INVALID_STATE", `The API key "${key.id}" has expired.`);
   }
+}
+
+/**
+ * A replaced key is on its way out: its grace period may be ended sooner (an `expiresAt` no later than the
+ * one it has), nothing else, as a revoked key takes no change at all. Removing or extending its expiry
+ * would bring a rotated-out key back, valid beside its replacement for as long as anyone liked.
+ */
+function refuseReplacedChange(key: ApiKeyRecord, input: UpdateApiKeyInput): void {
+  if (key.replacedBy === null) return;
+  const errors: FieldError[] = [];
+  for (const [field, value] of Object.entries(input)) {
+    if (field !== "expiresAt" && value !== undefined) {
+      errors.push({ pointer: `/${field}`, message: "a replaced key's settings are not changed" });
+    }
+  }
+  const { expiresAt } = input;
+  if (expiresAt === undefined && errors.length === 0) {
+    errors.push({ pointer: "/expiresAt", message: "required: only an earlier expiry is taken" });
+  } else if (expiresAt === null) {
+    errors.push({ pointer: "/expiresAt", message: "a replaced key keeps an expiry" });
+  } else if (
+    expiresAt !== undefined &&
+    key.expiresAt !== null &&
+    Date.parse(expiresAt) > Date.parse(key.expiresAt)
+  ) {
+    errors.push({ pointer: "/expiresAt", message: `must not be later than ${key.expiresAt}` });
+  }
+  if (errors.length === 0) return;
+  throw new TesseraError(
+    "INVALID_STATE",
+    `The API key "${key.id}" was replaced by "${key.replacedBy}": only its expiry may be brought earlier.`,
+    errors,
+  );
 }
 
 function keyRevoked(id: string): TesseraError {

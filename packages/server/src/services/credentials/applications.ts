@@ -8,6 +8,7 @@ import type {
   CredentialStore,
 } from "../../storage/credential-store";
 import { type Store, StoreConflict, type WriteTransaction } from "../../storage/store";
+import { decodeCursor, encodeCursor } from "../catalog/cursor";
 import { every, type Periodic, type PollOptions } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
 import { type SnapshotRegistry, writeThrough } from "../snapshots";
@@ -144,15 +145,18 @@ export class ApplicationService {
     query: { cursor?: string | undefined; limit?: number | undefined; tenantId?: string | undefined },
   ): Promise<{ items: ApplicationView[]; nextCursor?: string }> {
     const limit = query.limit ?? 100;
+    // The list a cursor belongs to, with its filter (which changes what follows an id), as the catalog's.
+    const list = query.tenantId === undefined ? "application" : `application?tenantId=${query.tenantId}`;
+    const after = query.cursor === undefined ? undefined : decodeCursor(list, query.cursor);
     const rows = await this.store.credentials.listApplications(environmentId, {
-      after: query.cursor,
+      after,
       limit: limit + 1,
       tenantId: query.tenantId,
     });
     const page: { items: ApplicationView[]; nextCursor?: string } = {
       items: rows.slice(0, limit).map((a) => view(a)),
     };
-    if (rows.length > limit) page.nextCursor = rows[limit - 1]!.id;
+    if (rows.length > limit) page.nextCursor = encodeCursor(list, rows[limit - 1]!.id);
     return page;
   }
 
