@@ -48,8 +48,38 @@ type Validator = ReturnType<FastifySchemaCompiler<object>>;
 /** Schema validation alone: for the routes that only read the in-memory snapshot (decisions). */
 export const schemaValidatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
   const ajv = httpPart === "body" ? bodyAjv : textAjv;
-  return ajv.compile(schema) as Validator;
+  const validate = ajv.compile(schema);
+  return (httpPart === "querystring" ? namingRepeats(validate) : validate) as Validator;
 };
+
+/**
+ * A parameter given twice (`?limit=1&limit=2`) reaches the schema as an array, which a scalar parameter
+ * refuses as "must be integer": true, but it names neither the cause nor the cure. No query parameter of
+ * the API is an array, so such an error becomes one that says the parameter was repeated. A parameter
+ * whose schema takes an array would validate, and never get here.
+ */
+function namingRepeats(validate: ValidateFunction): ValidateFunction {
+  const checked = ((data: unknown) => {
+    const valid = validate(data);
+    checked.errors = valid ? null : (validate.errors ?? []).map((e) => asRepeat(e, data));
+    return valid;
+  }) as ValidateFunction;
+  checked.errors = null;
+  return checked;
+}
+
+function asRepeat(error: ErrorObject, query: unknown): ErrorObject {
+  if (error.keyword !== "type" || !/^\/[^/]+$/.test(error.instancePath)) return error;
+  const name = error.instancePath.slice(1).replaceAll("~1", "/").replaceAll("~0", "~");
+  const value = (query as Record<string, unknown> | null)?.[name];
+  if (!Array.isArray(value)) return error;
+  return {
+    ...error,
+    keyword: "repeated",
+    params: { count: value.length },
+    message: `is given ${value.length} times; it takes one value`,
+  };
+}
 
 /**
  * Schema validation, then values the database can store as they were sent:

@@ -28,10 +28,17 @@ export function Page<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
 }
 
-export const PageQuery = Type.Object({
-  cursor: Type.Optional(Type.String({ maxLength: 500 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-});
+/**
+ * A list's page parameters. Closed: an unknown parameter is a 400, as an unknown body field is, on the lists
+ * that take these alone (tokens, APIs, members, keys) as on those that add filters to them.
+ */
+export const PageQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
 
 export const ProblemSchema = Type.Object(
   {

@@ -145,13 +145,19 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       schema: {
         operationId: "listChanges",
         tags: ["changes"],
-        querystring: Type.Object({
-          // Revisions are bigints in the database: past 2^53 they are not even exact numbers here.
-          afterRevision: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-          kind: Type.Optional(Type.String({ maxLength: 50 })),
-          resourceId: Type.Optional(Type.String({ maxLength: 300 })),
-        }),
+        // Unknown parameters are refused, as on every other list: a filter misspelt, or a `cursor` (this
+        // feed pages by afterRevision, from the last page's nextAfterRevision), was ignored, and the caller
+        // shown the feed from its start as though it were what was asked for.
+        querystring: Type.Object(
+          {
+            // Revisions are bigints in the database: past 2^53 they are not even exact numbers here.
+            afterRevision: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+            kind: Type.Optional(Type.String({ maxLength: 50 })),
+            resourceId: Type.Optional(Type.String({ maxLength: 300 })),
+          },
+          { additionalProperties: false },
+        ),
         response: answered(ChangePageSchema),
       },
     },
