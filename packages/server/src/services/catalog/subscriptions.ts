@@ -21,6 +21,22 @@ export const subscriptions: KindDefinition<Subscription, SubscriptionInput, Part
   // As on create, an add-on named twice is one add-on: stacked twice, its limits would count twice.
   patch: (current, patch) => {
     const next = mergePatch(current, patch);
+    // A trial's end is a moment, not a length: moved with the start, it would silently shorten or lengthen
+    // the trial, and moved past it, end it before it began. Whether it came from the plan's trialDays or
+    // from the caller is not recorded, so the caller says which end the moved trial has.
+    if (
+      next.status === "trialing" &&
+      current.trialEndAt &&
+      patch.startAt !== undefined &&
+      !("trialEndAt" in patch) &&
+      Date.parse(patch.startAt) !== Date.parse(current.startAt)
+    ) {
+      invalid(
+        "/trialEndAt",
+        "Moving the start of a trialing subscription does not move its trial's end: give trialEndAt too " +
+          "(the new end, or null for the plan's trial length from the new start).",
+      );
+    }
     return next.addOns ? { ...next, addOns: [...new Set(next.addOns)] } : next;
   },
   async check(tx, doc, before) {
@@ -49,6 +65,17 @@ export const subscriptions: KindDefinition<Subscription, SubscriptionInput, Part
     }
     if (doc.endAt && Date.parse(doc.endAt) <= Date.parse(doc.startAt))
       invalid("/endAt", "endAt must come after startAt.");
+    // A trial that ends by its start never grants anything. Checked on the writes that set the start, the
+    // trial's end or the status, so that one stored before this check does not block an unrelated change.
+    if (
+      doc.trialEndAt &&
+      Date.parse(doc.trialEndAt) <= Date.parse(doc.startAt) &&
+      (!before ||
+        before.startAt !== doc.startAt ||
+        before.trialEndAt !== doc.trialEndAt ||
+        before.status !== doc.status)
+    )
+      invalid("/trialEndAt", "trialEndAt must come after startAt.");
     if (doc.externalKey) {
       const taken = (await tx.findBy<Subscription>("subscription", "externalKey", doc.externalKey)).some(
         (s) => s.id !== doc.id,
