@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { TesseraError } from "../../errors";
 import { ChangePageSchema, EnvironmentSchema, TokenSchema, TokenWithSecretSchema } from "../../schemas/admin";
 import {
@@ -53,6 +53,21 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       reply.code(201).send(await environments.create(request.body as { key: string; name?: string })),
   );
 
+  /**
+   * An admin token makes tokens in any environment (`environment` in the body), so it lists and revokes them
+   * there too: a token leaked from production is revoked with the admin token at hand, not one made for it.
+   */
+  const InEnvironment = Type.Object(
+    {
+      environment: Type.Optional(
+        Type.String({ description: "Another environment's id or key; the token's own when absent" }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+  const environmentOf = async (request: FastifyRequest, environment: string | undefined) =>
+    environment ? (await environments.get(environment)).id : principalOf(request).environmentId;
+
   const TokenBody = Type.Object(
     {
       name: Name,
@@ -90,9 +105,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         environment?: string;
         expiresAt?: string;
       };
-      const environmentId = body.environment
-        ? (await environments.get(body.environment)).id
-        : principalOf(request).environmentId;
+      const environmentId = await environmentOf(request, body.environment);
       const { token, secret } = await tokens.create(environmentId, body, principalOf(request).tokenId);
       // The secret is in this response and nowhere else, ever.
       return reply.code(201).send({ ...tokenView(token), token: secret });
@@ -106,13 +119,14 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       schema: {
         operationId: "listTokens",
         tags: ["tokens"],
-        querystring: PageQuery,
+        querystring: Type.Composite([PageQuery, InEnvironment], { additionalProperties: false }),
         response: answered(Page(TokenSchema)),
       },
     },
     async (request) => {
-      const { cursor, limit = 100 } = request.query as { cursor?: string; limit?: number };
-      return pageOfTokens(await tokens.list(principalOf(request).environmentId), cursor, limit);
+      const query = request.query as { cursor?: string; limit?: number; environment?: string };
+      const environmentId = await environmentOf(request, query.environment);
+      return pageOfTokens(await tokens.list(environmentId), query.cursor, query.limit ?? 100);
     },
   );
 
@@ -124,6 +138,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         operationId: "revokeToken",
         tags: ["tokens"],
         params: Type.Object({ id: Type.String() }),
+        querystring: InEnvironment,
         response: answered(TokenSchema),
       },
     },
@@ -134,7 +149,9 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         // Allowed, but say so: the caller is about to lock itself out.
         request.log.info({ tokenId: id }, "token revoked itself");
       }
-      return tokenView(await tokens.revoke(principal.environmentId, id, principal.tokenId));
+      const { environment } = request.query as { environment?: string };
+      const environmentId = await environmentOf(request, environment);
+      return tokenView(await tokens.revoke(environmentId, id, principal.tokenId));
     },
   );
 
