@@ -11,7 +11,7 @@ import { type Effective, effectiveAt, type FeatureEntitlement, isGrantActive, wi
 import { evaluateFlag, type FlagContext } from "./flags";
 import type { ReasonCode } from "./reasons";
 import { check as checkRelation } from "./relations";
-import { matchRoute } from "./routes";
+import { ambiguousPath, matchRoute } from "./routes";
 import type { Member, Snapshot, TenantEntry } from "./snapshot";
 import { ABSENT, ELSEWHERE, MISS } from "./tenant-index";
 
@@ -308,8 +308,15 @@ function permissionSource(context: Context, key: string): DecisionSource | undef
 function checkRoute(context: Context, route: RouteQuery): Decision {
   const { snapshot } = context;
   const match = matchRoute(snapshot.catalog.routes, route.method, route.path);
-  if (!match)
-    return deny(snapshot, "ROUTE_NOT_FOUND", `No route matches ${route.method.toUpperCase()} ${route.path}.`);
+  if (!match) {
+    return deny(
+      snapshot,
+      "ROUTE_NOT_FOUND",
+      ambiguousPath(route.path)
+        ? `The path ${route.path} is not in normal form (a dot segment, an encoded slash or bad percent-encoding): a server could read it as another route, so it matches none.`
+        : `No route matches ${route.method.toUpperCase()} ${route.path}.`,
+    );
+  }
   const rule = match.value;
   const { source } = rule;
   if (rule.public) return decide(snapshot, true, "ENTITLED", "The route is public.", source);

@@ -1,11 +1,12 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Api } from "@tessera/sdk/core";
+import { ambiguousPath } from "@tessera/sdk/core";
 import { createAccessGuard } from "@tessera/sdk/middleware";
 import type { FastifyInstance } from "fastify";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ambiguousPath, buildGateway, HEALTH_PATH } from "./gateway";
+import { buildGateway, HEALTH_PATH } from "./gateway";
 
 const ISSUER = "https://tessera.test";
 const api: Api = {

@@ -1,4 +1,5 @@
 import replyFrom from "@fastify/reply-from";
+import { ambiguousPath } from "@tessera/sdk/core";
 import type { AccessGuard, AccessOutcome } from "@tessera/sdk/middleware";
 import { refusalOf } from "@tessera/sdk/middleware";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
@@ -59,7 +60,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     proxy.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
 
     proxy.addHook("onRequest", async (request, reply) => {
-      if (ambiguousPath(request.url))
+      if (ambiguousPath(request.url) || encodedSlash(request.url))
         return reply.code(400).header("cache-control", "no-store").send({
           error: "invalid_request",
           message: "The request path is not in normal form.",
@@ -114,24 +115,13 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
 }
 
 /**
- * Dot segments and encoded slashes: the guard matches the path as written, while the upstream may
- * normalise it (`/v1/public/../admin` → `/v1/admin`), so a path the two could read differently is refused.
+ * `%2F` or `%5C` in the path: the guard reads it as part of a segment, while the upstream may decode it into
+ * a separator (dot segments and the rest are ambiguousPath's, shared with every route check).
  */
-export function ambiguousPath(url: string): boolean {
+function encodedSlash(url: string): boolean {
   const end = url.search(/[?#]/);
   const path = (end === -1 ? url : url.slice(0, end)).toLowerCase();
-  if (path.includes("%2f") || path.includes("%5c") || path.includes("\\")) return true;
-  // Percent-encoding that decodes to nothing (`%zz`, half a UTF-8 sequence) names no path at all.
-  try {
-    decodeURIComponent(path);
-  } catch {
-    return true;
-  }
-  for (const segment of path.split("/")) {
-    const decoded = segment.replaceAll("%2e", ".");
-    if (decoded === "." || decoded === "..") return true;
-  }
-  return false;
+  return path.includes("%2f") || path.includes("%5c");
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ambiguousPath } from "./ambiguous";
 import type { Endpoint, RouteEntry, RouteTable, TrieNode } from "./table";
 import { decodeLiteral } from "./template";
 
@@ -27,6 +28,8 @@ export function matchRoute<T>(table: RouteTable<T>, method: string, path: string
   if (query !== -1) end = query;
   const hash = path.indexOf("#");
   if (hash !== -1 && hash < end) end = hash;
+  // A path a server behind the check could read as another matches nothing: deny by default.
+  if (ambiguousPath(path, end)) return undefined;
   const start = path.charCodeAt(0) === SLASH ? 1 : 0;
   if (end > start && path.charCodeAt(end - 1) === SLASH) end--;
 
