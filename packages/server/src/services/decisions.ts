@@ -70,7 +70,9 @@ export class DecisionService {
       .get(subscription.tenantId)
       ?.subscriptions.find((s) => s.id === subscription.id);
     const entitlements = [];
-    for (const [featureKey, entitlement] of features) {
+    // In the order of the feature keys, as every list in an answer: the plans' maps are in write order.
+    for (const featureKey of [...features.keys()].sort()) {
+      const entitlement = features.get(featureKey)!;
       const feature = snapshot.catalog.features.get(featureKey)!;
       if (feature.archived || !grants(feature, entitlement.value)) continue;
       entitlements.push({
