@@ -35,5 +35,11 @@ export async function runCheck(flags: {
   });
   console.log(JSON.stringify(answer, null, 2));
   if (!ok) return 1;
-  return (answer as { entitled?: boolean }).entitled === true ? 0 : 2;
+  // Exit 2 says "denied": only a decision may say that, not whatever a wrong --url answered with.
+  const entitled = (answer as { entitled?: unknown } | null)?.entitled;
+  if (typeof entitled !== "boolean") {
+    console.error(`The answer from ${flags.url} is not a decision (it has no "entitled"): is it Tessera?`);
+    return 1;
+  }
+  return entitled ? 0 : 2;
 }
