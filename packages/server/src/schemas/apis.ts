@@ -32,7 +32,10 @@ export const ImportApiBody = Type.Object(
       }),
     ),
     audience: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 500, description: "The `aud` of tokens for this API" }),
+      Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()], {
+        description:
+          "The `aud` of tokens for this API. A re-import that gives none keeps the API's; null removes it",
+      }),
     ),
     apply: Type.Optional(
       Type.Boolean({ default: false, description: "false: preview the diff; true: write the API" }),

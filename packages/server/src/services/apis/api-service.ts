@@ -1,6 +1,6 @@
 import type { Api } from "@tessera/sdk/core";
 import { TesseraError } from "../../errors";
-import { refuseSharedAudience } from "../catalog/apis";
+import { apiKey, refuseSharedAudience } from "../catalog/apis";
 import type { CatalogService, ListQuery, Page, ResourceView } from "../catalog/catalog-service";
 import type { SnapshotRegistry } from "../snapshots";
 import {
@@ -22,7 +22,8 @@ export interface ImportApiInput {
   document: string | object;
   /** Overrides the major version read from the document. */
   majorVersion?: number | undefined;
-  audience?: string | undefined;
+  /** The `aud` of its tokens; absent keeps the API's (on a re-import), null removes it. */
+  audience?: string | null | undefined;
   /** Without it the import is a preview: nothing is written. */
   apply?: boolean | undefined;
 }
@@ -99,18 +100,18 @@ export class ApiService {
 
   async import(environmentId: string, actor: string, input: ImportApiInput): Promise<ImportOutcome> {
     const parsed = await parse(input.document);
-    const next = toStoredApi(parsed, {
-      name: input.name,
-      majorVersion: input.majorVersion ?? parsed.majorVersion,
-      audience: input.audience,
-    });
     const snapshot = await this.snapshots.get(environmentId);
+    const identity = { name: input.name, majorVersion: input.majorVersion ?? parsed.majorVersion };
+    const previous = snapshot.catalog.apis.get(apiKey(identity.name, identity.majorVersion))?.api;
+    // A re-import of a changed document keeps the audience its tokens carry unless it says otherwise: dropped,
+    // every resource server checking `aud` would refuse the next token.
+    const audience = input.audience === undefined ? previous?.audience : (input.audience ?? undefined);
+    const next = toStoredApi(parsed, { ...identity, audience });
     // A preview refuses what the apply would (the catalog checks again inside the write).
     refuseSharedAudience(
       next,
       [...snapshot.catalog.apis.values()].map((c) => c.api),
     );
-    const previous = snapshot.catalog.apis.get(next.key)?.api;
     const diff = diffApi(previous ? toParsedApi(previous) : EMPTY, parsed);
     const nextScopes = declaredScopes(next);
     const removed = new Set(
