@@ -92,7 +92,6 @@ export const AuthorizationServerMetadataSchema = Type.Object(
     revocation_endpoint_auth_methods_supported: ClientAuthMethods,
     introspection_endpoint_auth_methods_supported: ClientAuthMethods,
     response_types_supported: Type.Array(Type.String(), { description: "None: no authorization endpoint" }),
-    token_endpoint_auth_signing_alg_values_supported: Type.Array(Type.String()),
   },
   { description: "The authorization server's metadata" },
 );

@@ -91,6 +91,8 @@ for (const backend of testBackends()) {
           response_types_supported: [],
         });
         expect(r.json()).not.toHaveProperty("scopes_supported");
+        // Only for private_key_jwt and client_secret_jwt, which clients here cannot use (RFC 8414 §2).
+        expect(r.json()).not.toHaveProperty("token_endpoint_auth_signing_alg_values_supported");
       }
       const jwks = (await server.call("GET", "/.well-known/jwks.json", undefined, null)).json();
       expect(jwks.keys).toHaveLength(1);

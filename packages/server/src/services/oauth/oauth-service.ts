@@ -89,7 +89,6 @@ export class OAuthService {
       revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
       introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
       response_types_supported: [],
-      token_endpoint_auth_signing_alg_values_supported: [SIGNING_ALG],
     };
   }
 
