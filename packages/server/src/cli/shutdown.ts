@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { constants } from "node:os";
 
 /** How long the requests in flight get to finish once a shutdown starts. */
 export const SHUTDOWN_GRACE_MS = 5_000;
@@ -23,9 +24,9 @@ export async function closeWithin(
 
 /**
  * Shuts down on SIGINT or SIGTERM: `close` runs once, then the process exits, 0 (1 if `close` failed). A
- * second signal (a second Ctrl-C, or tsx relaying the one its process group already had) closes the
- * connections still open at once, and never cuts `close` short: a process killed mid-close would leave
- * PGlite's data folder unflushed and locked.
+ * second signal (a second Ctrl-C, or a supervisor's second SIGTERM) closes the connections still open at
+ * once, and never cuts `close` short: a process killed mid-close would leave PGlite's data folder unflushed
+ * and locked.
  */
 export function closeOnSignals(
   server: Server,
@@ -51,4 +52,28 @@ export function closeOnSignals(
   // `on`, not `once`: with no listener left, a second signal would end the process where it stands.
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
+}
+
+/**
+ * Keeps a SIGINT or SIGTERM that comes while the service starts (migrations, the first start's database)
+ * until it can close cleanly: with no listener, the signal would end the process where it stands, PGlite's
+ * files half written. `release` stops holding, and says which signal came, if one did; the caller then
+ * raises it again once closeOnSignals listens. A second signal while starting ends the process at once,
+ * for a start that hangs (a database that does not answer).
+ */
+export function holdSignals(): { release(): NodeJS.Signals | undefined } {
+  let received: NodeJS.Signals | undefined;
+  const hold = (signal: NodeJS.Signals) => {
+    if (received !== undefined) process.exit(128 + constants.signals[signal]);
+    received = signal;
+  };
+  process.on("SIGINT", hold);
+  process.on("SIGTERM", hold);
+  return {
+    release() {
+      process.off("SIGINT", hold);
+      process.off("SIGTERM", hold);
+      return received;
+    },
+  };
 }
