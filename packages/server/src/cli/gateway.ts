@@ -44,9 +44,10 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
     trustProxy: flags.trustProxy ?? false,
     logger: logOptions(flags.logLevel, ["req.headers.authorization", 'req.headers["x-api-key"]']),
   });
+  // Before "listening" is said, as serve does: whoever waits for it may signal at once.
+  closeOnSignals(gateway.app.server, () => gateway.close());
   console.log(`Tessera gateway for ${flags.api} listening on ${gateway.address} → ${flags.upstream}`);
   console.log(`  issuer: ${gateway.issuer}   health: ${gateway.address}/_gateway/health`);
-  closeOnSignals(gateway.app.server, () => gateway.close());
 }
 
 function integer(value: string, flag: string): number {
