@@ -464,3 +464,49 @@ export function typesMatchTheServer(c: TesseraClient) {
     void l.subject?.reason;
   };
 }
+
+describe("what the client sends and reads, whatever it is given", () => {
+  it("refuses a base URL a path cannot follow, or that fetch would refuse", () => {
+    // Before, "?x=1" put every API path inside the query, and credentials failed each call, echoed in it.
+    for (const baseUrl of ["http://h/tessera?x=1", "http://h/tessera#top", "http://u:p@h/", "ftp://h/"]) {
+      expect(() => new TesseraClient({ baseUrl, token: "t" }), baseUrl).toThrow(TypeError);
+    }
+  });
+
+  it("refuses an id of . or .., which URL parsing would drop, rather than send a request elsewhere", async () => {
+    // Before, members.remove("acme", "..") sent DELETE /v1/tenants/acme/.
+    server.reply(json(204, undefined));
+    for (const id of [".", ".."]) {
+      await expect(client.features.get(id)).rejects.toThrow(TypeError);
+      await expect(client.features.update(id, { name: "x" })).rejects.toThrow(TypeError);
+      await expect(client.features.delete(id)).rejects.toThrow(TypeError);
+      await expect(client.members.remove("acme", id)).rejects.toThrow(TypeError);
+      await expect(client.members.list(id)).rejects.toThrow(TypeError);
+    }
+    await client.features.delete("a..b");
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["DELETE /v1/features/a..b"]);
+  });
+
+  it("takes an error's status from the response, not from its body", async () => {
+    // A proxy's 503 carrying some other JSON: before, the error said 400, and a guard answered 500.
+    server.reply(json(503, { status: 400, detail: "upstream" }));
+    const error = (await client.features.get("x").catch((e: unknown) => e)) as TesseraApiError;
+    expect(error).toBeInstanceOf(TesseraApiError);
+    expect(error.status).toBe(503);
+    expect(error.code).toBe("UNAVAILABLE");
+  });
+
+  it("does not follow a redirect: its answer would come from somewhere else", async () => {
+    // To a server that would answer with a decision: before, the client took it as Tessera's.
+    server.reply(
+      (_req, res) => {
+        res.writeHead(307, { location: `${server.url}/elsewhere` });
+        res.end();
+      },
+      json(200, decision),
+    );
+    await expect(client.check({ subject: { tenantId: "t" }, feature: "f" })).rejects.toBeInstanceOf(
+      TesseraConnectionError,
+    );
+  });
+});

@@ -79,7 +79,8 @@ export function toProblem(status: number, statusText: string, body: unknown): Pr
   return {
     type: typeof b.type === "string" ? b.type : "about:blank",
     title: typeof b.title === "string" ? b.title : statusText || `HTTP ${status}`,
-    status: typeof b.status === "number" ? b.status : status,
+    // The response's own status, whatever the body says: a proxy's 503 with some other JSON in it is a 503.
+    status,
     detail: typeof b.detail === "string" ? b.detail : (text ?? (statusText || `HTTP ${status}`)),
     code: typeof b.code === "string" ? b.code : fallbackCode(status),
     errors,

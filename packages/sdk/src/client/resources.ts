@@ -27,12 +27,16 @@ export class ResourceClient<Item, CreateInput = Item, ListPage extends PageOptio
   }
 
   /** Throws a TesseraApiError with status 404 when there is no such item. */
-  get(id: string, options?: RequestOptions): Promise<Item & Timestamps> {
+  async get(id: string, options?: RequestOptions): Promise<Item & Timestamps> {
     return this.transport.request("GET", this.itemPath(id), undefined, undefined, options);
   }
 
   /** A partial update: only the fields given change. A key or id cannot be changed. */
-  update(id: string, patch: Partial<CreateInput>, options?: RequestOptions): Promise<Item & Timestamps> {
+  async update(
+    id: string,
+    patch: Partial<CreateInput>,
+    options?: RequestOptions,
+  ): Promise<Item & Timestamps> {
     return this.transport.request("PATCH", this.itemPath(id), patch, undefined, options);
   }
 
@@ -41,8 +45,7 @@ export class ResourceClient<Item, CreateInput = Item, ListPage extends PageOptio
   }
 
   private itemPath(id: string): string {
-    // Keys may hold `.` and `:`; encoding keeps any other character from changing the path.
-    return `/v1/${this.collection}/${encodeURIComponent(id)}`;
+    return `/v1/${this.collection}/${segment(id)}`;
   }
 }
 
@@ -51,17 +54,22 @@ export class MembersClient {
   constructor(private readonly transport: Transport) {}
 
   /** Creates or replaces the user's membership (PUT is idempotent). */
-  set(tenantId: string, userId: string, roles: string[], options?: RequestOptions): Promise<MemberItem> {
+  async set(
+    tenantId: string,
+    userId: string,
+    roles: string[],
+    options?: RequestOptions,
+  ): Promise<MemberItem> {
     return this.transport.request("PUT", memberPath(tenantId, userId), { roles }, undefined, options);
   }
 
   /** Throws a TesseraApiError with status 404 when the user is not a member. */
-  get(tenantId: string, userId: string, options?: RequestOptions): Promise<MemberItem> {
+  async get(tenantId: string, userId: string, options?: RequestOptions): Promise<MemberItem> {
     return this.transport.request("GET", memberPath(tenantId, userId), undefined, undefined, options);
   }
 
   // The tenant is in the path; the members list takes no `tenantId` query parameter.
-  list(tenantId: string, page?: PageOptions, options?: RequestOptions): Promise<Page<MemberItem>> {
+  async list(tenantId: string, page?: PageOptions, options?: RequestOptions): Promise<Page<MemberItem>> {
     return this.transport.request("GET", membersPath(tenantId), undefined, pageQuery(page), options);
   }
 
@@ -118,9 +126,19 @@ function pageQuery(page: TenantPageOptions | undefined): Query {
 }
 
 function membersPath(tenantId: string): string {
-  return `/v1/tenants/${encodeURIComponent(tenantId)}/members`;
+  return `/v1/tenants/${segment(tenantId)}/members`;
 }
 
 function memberPath(tenantId: string, userId: string): string {
-  return `${membersPath(tenantId)}/${encodeURIComponent(userId)}`;
+  return `${membersPath(tenantId)}/${segment(userId)}`;
+}
+
+/**
+ * An id as one path segment. encodeURIComponent keeps any character from changing the path but `.`: an id
+ * of `.` or `..` is a dot segment, which URL parsing removes (`%2E` too), so `members.remove("acme", "..")`
+ * would send DELETE /v1/tenants/acme/. No key or id of the API can be one; they are refused here.
+ */
+function segment(id: string): string {
+  if (id === "." || id === "..") throw new TypeError(`TesseraClient: "${id}" is not an id`);
+  return encodeURIComponent(id);
 }

@@ -33,7 +33,7 @@ export class Transport {
     if (!options.baseUrl) throw new TypeError("TesseraClient: baseUrl is required");
     if (!options.token) throw new TypeError("TesseraClient: token is required");
     // Validates early: a bad base URL should fail at construction, not on the first check in production.
-    this.base = new URL(options.baseUrl).href.replace(/\/+$/, "");
+    this.base = baseOf(options.baseUrl);
     this.token = options.token;
     // Bound lazily so a fetch installed or patched after construction (tests, polyfills) is still used.
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
@@ -120,6 +120,8 @@ export class Transport {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: controller.signal,
+        // Tessera's API never redirects: an answer from wherever a redirect leads is no decision of its.
+        redirect: "error",
       });
       // The body is read under the same timer: a server that sends headers and then stalls is still too slow.
       const text = await response.text();
@@ -144,6 +146,21 @@ export class Transport {
       outer?.removeEventListener("abort", onAbort);
     }
   }
+}
+
+/**
+ * The base URL, without its trailing slashes: http(s), and nothing that paths appended to it would land in
+ * (a query or a fragment) or that fetch refuses to send (a user name or password).
+ */
+function baseOf(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new TypeError(`TesseraClient: baseUrl must be an http:// or https:// URL, not ${url.protocol}`);
+  if (url.search !== "" || url.hash !== "" || baseUrl.includes("?") || baseUrl.includes("#"))
+    throw new TypeError("TesseraClient: baseUrl must have no query or fragment");
+  if (url.username !== "" || url.password !== "")
+    throw new TypeError("TesseraClient: baseUrl must hold no user name or password");
+  return url.href.replace(/\/+$/, "");
 }
 
 /** JSON when it parses, else the raw text (a proxy's HTML error page, say), so the caller can report it. */
