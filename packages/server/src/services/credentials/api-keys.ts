@@ -65,6 +65,12 @@ export interface UpdateApiKeyInput {
  */
 export class ApiKeyService {
   private byHash = new Map<string, IndexedKey>();
+  /** Local writes, counted, and by key hash the count at each key's latest: see refresh. */
+  private writes = 0;
+  private readonly written = new Map<string, number>();
+  /** Refreshes started, and the latest one applied. */
+  private refreshes = 0;
+  private refreshApplied = 0;
   private environmentKeys = new Map<string, string>();
   private refresher: Periodic | undefined;
   private readonly lastUsed: LastUsedRecorder;
@@ -89,12 +95,37 @@ export class ApiKeyService {
   }
 
   async refresh(): Promise<void> {
+    const started = this.writes;
+    const sequence = ++this.refreshes;
     const [keys, environments] = await Promise.all([
       this.store.credentials.listAllApiKeys(),
       this.store.listEnvironments(),
     ]);
+    // An older refresh finishing after a newer one would put back what the newer one replaced.
+    if (sequence < this.refreshApplied) return;
+    this.refreshApplied = sequence;
     this.environmentKeys = new Map(environments.map((e) => [e.id, e.key]));
-    this.byHash = new Map(keys.map((k) => [k.keyHash, indexed(k)]));
+    const next = new Map(keys.map((k) => [k.keyHash, indexed(k)]));
+    // A write of ours that committed after the list was read is not in it: keep ours, as TokenService does.
+    // Else a revocation here could be undone here by a refresh already reading, until the next one.
+    for (const [hash, writtenAt] of this.written) {
+      if (writtenAt <= started) this.written.delete(hash);
+      else {
+        const ours = this.byHash.get(hash);
+        if (ours) next.set(hash, ours);
+      }
+    }
+    // A revocation is for good: a list that predates it never brings the key back.
+    for (const [hash, ours] of this.byHash) {
+      if (ours.key.revokedAt !== null && next.get(hash)?.key.revokedAt === null) next.set(hash, ours);
+    }
+    this.byHash = next;
+  }
+
+  /** Puts a key this process has just written in the index, where a refresh reading already keeps it. */
+  private index(key: ApiKeyRecord): void {
+    this.written.set(key.keyHash, ++this.writes);
+    this.byHash.set(key.keyHash, indexed(key));
   }
 
   /** Writes pending last-used times now (tests, shutdown). */
@@ -138,7 +169,7 @@ export class ApiKeyService {
       recordKey(tx, "create", undefined, created);
       return created;
     });
-    this.byHash.set(created.keyHash, indexed(created));
+    this.index(created);
     return { apiKey: apiKeyView(created), key: secret };
   }
 
@@ -204,7 +235,7 @@ export class ApiKeyService {
       recordKey(tx, "update", before, after);
       return after;
     });
-    this.byHash.set(updated.keyHash, indexed(updated));
+    this.index(updated);
     return apiKeyView(updated);
   }
 
@@ -218,7 +249,7 @@ export class ApiKeyService {
       if (before.revokedAt === null) recordKey(tx, "update", before, after);
       return after;
     });
-    this.byHash.set(revoked.keyHash, indexed(revoked));
+    this.index(revoked);
     return apiKeyView(revoked);
   }
 
@@ -278,8 +309,8 @@ export class ApiKeyService {
       recordKey(tx, "update", before, rotated.old);
       return rotated;
     });
-    this.byHash.set(old.keyHash, indexed(old));
-    this.byHash.set(next.keyHash, indexed(next));
+    this.index(old);
+    this.index(next);
     return { apiKey: apiKeyView(next), key: secret, previous: apiKeyView(old) };
   }
 

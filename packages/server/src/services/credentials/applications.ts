@@ -72,6 +72,12 @@ interface ClientEntry {
 export class ApplicationService {
   private clients = new Map<string, ClientEntry>();
   private refresher: Periodic | undefined;
+  /** Local writes, counted, and by application id the count at each one's latest: see refresh. */
+  private writes = 0;
+  private readonly written = new Map<string, number>();
+  /** Refreshes started, and the latest one applied. */
+  private refreshes = 0;
+  private refreshApplied = 0;
 
   constructor(
     private readonly store: Store,
@@ -91,14 +97,34 @@ export class ApplicationService {
   }
 
   async refresh(): Promise<void> {
+    const started = this.writes;
+    const sequence = ++this.refreshes;
     const [applications, secrets] = await Promise.all([
       this.store.credentials.listAllApplications(),
       this.store.credentials.listClientSecrets(),
     ]);
+    // An older refresh finishing after a newer one would put back what the newer one replaced.
+    if (sequence < this.refreshApplied) return;
+    this.refreshApplied = sequence;
     const clients = new Map<string, ClientEntry>(
       applications.map((a) => [a.id, { application: a, secrets: [] }]),
     );
     for (const s of secrets) clients.get(s.applicationId)?.secrets.push(s);
+    // A write of ours that committed after the lists were read is not in them: keep ours (a revocation or
+    // a secret's rotation here would otherwise be undone here, until the next refresh).
+    for (const [id, writtenAt] of this.written) {
+      if (writtenAt <= started) this.written.delete(id);
+      else {
+        const ours = this.clients.get(id);
+        if (ours) clients.set(id, ours);
+      }
+    }
+    // A revocation is for good: lists that predate it never bring the application back.
+    for (const [id, ours] of this.clients) {
+      const listed = clients.get(id);
+      if (ours.application.revokedAt !== null && listed && listed.application.revokedAt === null)
+        listed.application = ours.application;
+    }
     this.clients = clients;
   }
 
@@ -136,7 +162,7 @@ export class ApplicationService {
       recordApplication(tx, "create", undefined, view(created, secrets));
       return { application: created, secrets };
     });
-    this.clients.set(id, { application, secrets });
+    this.setClient({ application, secrets });
     return { application: view(application, secrets), clientSecret: secret };
   }
 
@@ -257,7 +283,7 @@ export class ApplicationService {
       recordApplication(tx, "update", view(current, before), view(current, secrets));
       return { current, secrets };
     });
-    this.clients.set(id, { application: current, secrets });
+    this.setClient({ application: current, secrets });
     return { application: view(current, secrets), clientSecret: secret };
   }
 
@@ -293,8 +319,13 @@ export class ApplicationService {
   /** This process's own writes reach the index at once, not at the next refresh. */
   private setApplication(application: ApplicationRecord): void {
     const entry = this.clients.get(application.id);
-    if (entry) entry.application = application;
-    else this.clients.set(application.id, { application, secrets: [] });
+    this.setClient({ application, secrets: entry?.secrets ?? [] });
+  }
+
+  /** Puts an application this process has just written in the index, where a refresh reading keeps it. */
+  private setClient(entry: ClientEntry): void {
+    this.written.set(entry.application.id, ++this.writes);
+    this.clients.set(entry.application.id, entry);
   }
 }
 
