@@ -11,6 +11,8 @@
  * Only the path counts: `end` is where it stops (its query or fragment), the whole string when absent.
  */
 export function ambiguousPath(path: string, end = pathEnd(path)): boolean {
+  // Every route check asks: most paths hold none of the three characters, found by the engine's own scan.
+  if (lacks(path, ".", end) && lacks(path, "%", end) && lacks(path, "\\", end)) return false;
   let percent = false;
   let segment = 0;
   for (let i = 0; i <= end; i++) {
@@ -32,6 +34,12 @@ export function ambiguousPath(path: string, end = pathEnd(path)): boolean {
   } catch {
     return true;
   }
+}
+
+/** `path` holds no `char` before `end`. */
+function lacks(path: string, char: string, end: number): boolean {
+  const at = path.indexOf(char);
+  return at === -1 || at >= end;
 }
 
 function pathEnd(path: string): number {
