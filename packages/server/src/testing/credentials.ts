@@ -1,4 +1,5 @@
 import type { CredentialStore } from "../storage/credential-store";
+import type { TestServer } from "./server";
 
 /** What CredentialStore.createApiKey takes. */
 type NewApiKey = Parameters<CredentialStore["createApiKey"]>[0];
@@ -30,4 +31,18 @@ export function apiKeyRecord(
     expiresAt: null,
     ...over,
   };
+}
+
+/**
+ * The API credential tests have their applications name: `payments@1`, one scope, no operations, written
+ * straight to the catalog.
+ */
+export async function createPaymentsApi(server: TestServer): Promise<void> {
+  await server.tessera.services.catalog.create(server.environmentId, "test", "api", {
+    key: "payments@1",
+    name: "payments",
+    majorVersion: 1,
+    scopes: [{ name: "payments:read" }],
+    operations: [],
+  });
 }

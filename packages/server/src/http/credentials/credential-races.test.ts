@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Store } from "../../storage/store";
 import { testBackends } from "../../testing/backends";
+import { createPaymentsApi } from "../../testing/credentials";
 import { startTestServer, type TestServer } from "../../testing/server";
 
 /**
@@ -54,13 +55,7 @@ for (const backend of testBackends()) {
 
     beforeAll(async () => {
       server = await startTestServer(backend);
-      await server.tessera.services.catalog.create(server.environmentId, "test", "api", {
-        key: "payments@1",
-        name: "payments",
-        majorVersion: 1,
-        scopes: [{ name: "payments:read" }],
-        operations: [],
-      });
+      await createPaymentsApi(server);
     });
     afterAll(async () => server?.close());
 

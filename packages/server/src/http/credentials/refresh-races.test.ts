@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { testBackends } from "../../testing/backends";
+import { createPaymentsApi } from "../../testing/credentials";
 import { startTestServer, type TestServer } from "../../testing/server";
 
 /**
@@ -15,13 +16,7 @@ for (const backend of testBackends()) {
 
     beforeAll(async () => {
       server = await startTestServer(backend);
-      await server.tessera.services.catalog.create(server.environmentId, "test", "api", {
-        key: "payments@1",
-        name: "payments",
-        majorVersion: 1,
-        scopes: [{ name: "payments:read" }],
-        operations: [],
-      });
+      await createPaymentsApi(server);
       expect((await server.call("POST", "/v1/tenants", { id: "acme" })).statusCode).toBe(201);
       const app = await server.call("POST", "/v1/applications", {
         tenantId: "acme",
