@@ -9,6 +9,7 @@ import { type SnapshotRegistry, writeThrough } from "../snapshots";
 import type { ApplicationService } from "./applications";
 import { checkCidrs, checkTimeWindow, compileAllowList } from "./key-policy";
 import { LastUsedRecorder } from "./last-used";
+import { LocalWrites } from "./local-writes";
 import { type IndexedKey, type KeyVerification, type KeyVerificationRequest, verifyKey } from "./verify-key";
 
 /** Recognisable by prefix: a production key leaking into a test setup (or a log) is obvious. */
@@ -65,12 +66,8 @@ export interface UpdateApiKeyInput {
  */
 export class ApiKeyService {
   private byHash = new Map<string, IndexedKey>();
-  /** Local writes, counted, and by key hash the count at each key's latest: see refresh. */
-  private writes = 0;
-  private readonly written = new Map<string, number>();
-  /** Refreshes started, and the latest one applied. */
-  private refreshes = 0;
-  private refreshApplied = 0;
+  /** This process's writes, which a refresh already reading must not undo. */
+  private readonly local = new LocalWrites();
   private environmentKeys = new Map<string, string>();
   private refresher: Periodic | undefined;
   private readonly lastUsed: LastUsedRecorder;
@@ -95,36 +92,24 @@ export class ApiKeyService {
   }
 
   async refresh(): Promise<void> {
-    const started = this.writes;
-    const sequence = ++this.refreshes;
+    const refresh = this.local.begin();
     const [keys, environments] = await Promise.all([
       this.store.credentials.listAllApiKeys(),
       this.store.listEnvironments(),
     ]);
-    // An older refresh finishing after a newer one would put back what the newer one replaced.
-    if (sequence < this.refreshApplied) return;
-    this.refreshApplied = sequence;
-    this.environmentKeys = new Map(environments.map((e) => [e.id, e.key]));
     const next = new Map(keys.map((k) => [k.keyHash, indexed(k)]));
-    // A write of ours that committed after the list was read is not in it: keep ours, as TokenService does.
-    // Else a revocation here could be undone here by a refresh already reading, until the next one.
-    for (const [hash, writtenAt] of this.written) {
-      if (writtenAt <= started) this.written.delete(hash);
-      else {
-        const ours = this.byHash.get(hash);
-        if (ours) next.set(hash, ours);
-      }
-    }
+    if (!this.local.keep(refresh, this.byHash, next)) return;
     // A revocation is for good: a list that predates it never brings the key back.
     for (const [hash, ours] of this.byHash) {
       if (ours.key.revokedAt !== null && next.get(hash)?.key.revokedAt === null) next.set(hash, ours);
     }
+    this.environmentKeys = new Map(environments.map((e) => [e.id, e.key]));
     this.byHash = next;
   }
 
   /** Puts a key this process has just written in the index, where a refresh reading already keeps it. */
   private index(key: ApiKeyRecord): void {
-    this.written.set(key.keyHash, ++this.writes);
+    this.local.wrote(key.keyHash);
     this.byHash.set(key.keyHash, indexed(key));
   }
 

@@ -13,6 +13,7 @@ import { every, type Periodic, type PollOptions } from "../every";
 import { displayOf, generateSecret, hashSecret, sameHash } from "../secrets";
 import { type SnapshotRegistry, writeThrough } from "../snapshots";
 import { apiKeyView } from "./api-keys";
+import { LocalWrites } from "./local-writes";
 
 export const CLIENT_SECRET_PREFIX = "tsr_cs_";
 /** Tokens live at most a day: it bounds how long a rotated signing key stays in the JWKS. */
@@ -72,12 +73,8 @@ interface ClientEntry {
 export class ApplicationService {
   private clients = new Map<string, ClientEntry>();
   private refresher: Periodic | undefined;
-  /** Local writes, counted, and by application id the count at each one's latest: see refresh. */
-  private writes = 0;
-  private readonly written = new Map<string, number>();
-  /** Refreshes started, and the latest one applied. */
-  private refreshes = 0;
-  private refreshApplied = 0;
+  /** This process's writes, which a refresh already reading must not undo. */
+  private readonly local = new LocalWrites();
 
   constructor(
     private readonly store: Store,
@@ -97,28 +94,16 @@ export class ApplicationService {
   }
 
   async refresh(): Promise<void> {
-    const started = this.writes;
-    const sequence = ++this.refreshes;
+    const refresh = this.local.begin();
     const [applications, secrets] = await Promise.all([
       this.store.credentials.listAllApplications(),
       this.store.credentials.listClientSecrets(),
     ]);
-    // An older refresh finishing after a newer one would put back what the newer one replaced.
-    if (sequence < this.refreshApplied) return;
-    this.refreshApplied = sequence;
     const clients = new Map<string, ClientEntry>(
       applications.map((a) => [a.id, { application: a, secrets: [] }]),
     );
     for (const s of secrets) clients.get(s.applicationId)?.secrets.push(s);
-    // A write of ours that committed after the lists were read is not in them: keep ours (a revocation or
-    // a secret's rotation here would otherwise be undone here, until the next refresh).
-    for (const [id, writtenAt] of this.written) {
-      if (writtenAt <= started) this.written.delete(id);
-      else {
-        const ours = this.clients.get(id);
-        if (ours) clients.set(id, ours);
-      }
-    }
+    if (!this.local.keep(refresh, this.clients, clients)) return;
     // A revocation is for good: lists that predate it never bring the application back.
     for (const [id, ours] of this.clients) {
       const listed = clients.get(id);
@@ -324,7 +309,7 @@ export class ApplicationService {
 
   /** Puts an application this process has just written in the index, where a refresh reading keeps it. */
   private setClient(entry: ClientEntry): void {
-    this.written.set(entry.application.id, ++this.writes);
+    this.local.wrote(entry.application.id);
     this.clients.set(entry.application.id, entry);
   }
 }
