@@ -9,6 +9,18 @@ for (const backend of testBackends()) {
   describe(`subscription trials on ${backend.name}: a trial never ends by its start`, () => {
     let server: TestServer;
     const changeCount = async () => (await server.call("GET", "/v1/changes?limit=1000")).json().items.length;
+    /** A trialing subscription of acme on pro, starting now: its trial end derived from the plan's days. */
+    const trialFromNow = async (id: string) => {
+      const created = await server.call("POST", "/v1/subscriptions", {
+        id,
+        tenantId: "acme",
+        planKey: "pro",
+        status: "trialing",
+        startAt: iso(now),
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      return created.json();
+    };
     const now = Date.now();
 
     beforeAll(async () => {
@@ -59,15 +71,7 @@ for (const backend of testBackends()) {
     });
 
     it("an update that sets a trial end at or before the start is refused, and nothing is written", async () => {
-      const created = await server.call("POST", "/v1/subscriptions", {
-        id: "sub_upd",
-        tenantId: "acme",
-        planKey: "pro",
-        status: "trialing",
-        startAt: iso(now),
-      });
-      expect(created.statusCode, created.body).toBe(201);
-      const stored = created.json();
+      const stored = await trialFromNow("sub_upd");
       expect(stored.trialEndAt).toBe(iso(now + 14 * DAY));
       const before = await changeCount();
       expectTrialEndRefused(
@@ -86,15 +90,7 @@ for (const backend of testBackends()) {
     });
 
     it("moving a trial's start without saying where its end goes is refused; saying so moves it", async () => {
-      const created = await server.call("POST", "/v1/subscriptions", {
-        id: "sub_moved",
-        tenantId: "acme",
-        planKey: "pro",
-        status: "trialing",
-        startAt: iso(now),
-      });
-      expect(created.statusCode, created.body).toBe(201);
-      const stored = created.json();
+      const stored = await trialFromNow("sub_moved");
       const before = await changeCount();
       const later = now + 30 * DAY;
 
